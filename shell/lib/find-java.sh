@@ -52,7 +52,7 @@ sidecar_find_java() {
         jvm_dir=${SIDECAR_JVM_DIR:-/usr/lib/jvm}
         tried+=("$jvm_dir/*")
         for candidate in "$jvm_dir"/*; do
-            [ -d "$candidate" ] && [ ! -L "$candidate" ] || continue
+            if [ ! -d "$candidate" ] || [ -L "$candidate" ]; then continue; fi
             feature=$(sidecar_java_feature "$candidate") || continue
             if [ "$feature" -ge "$SIDECAR_MIN_JAVA" ] && [ "$feature" -gt "$best_feature" ] \
                 && [ -x "$candidate/bin/java" ]; then
