@@ -1,27 +1,95 @@
 # shellcheck shell=bash
 # JVM options of each role, in one place. Source it, then call `sidecar_jvm_opts ROLE HOME`
-# (ROLE: worker-http, worker-stdio or supervisor; HOME: the sidecar home). It fills the array
-# SIDECAR_JVM_OPTS. SIDECAR_WORKER_JAVA_OPTS / SIDECAR_SUPERVISOR_JAVA_OPTS replace the defaults;
-# SIDECAR_JAVA_OPTS is appended to every role.
+# (ROLE: worker-http, worker-stdio or supervisor; HOME: the sidecar home) after `sidecar_find_java`.
+# It fills the array SIDECAR_JVM_OPTS. Only bash builtins run here: stdio mode pays for this script
+# on every fallback request, so it forks nothing.
+#
+# Knobs (environment):
+#   SIDECAR_WORKER_JAVA_OPTS      replaces the default flags of both worker roles (default: see below)
+#   SIDECAR_SUPERVISOR_JAVA_OPTS  replaces the default flags of the supervisor (default: see below)
+#   SIDECAR_JAVA_OPTS             appended to every role (default: empty)
+#   SIDECAR_AOT_CACHE             `auto` (default): use the role's AOT cache when it exists, is newer than
+#                                 the jar and was trained on this very JDK build; `off`: never use one
+#   SIDECAR_AOT_TRAIN_OUTPUT      build only (aot/train.sh): with SIDECAR_AOT_TRAIN_ROLE=ROLE, the run of
+#                                 that role writes its AOT cache to this file instead of reading one
+#
+# AOT caches (JDK 25+, JEP 483/514/515) are made at build time by aot/train.sh and live in an `aot/`
+# folder beside the module's jar: `lib/<module>/aot/<role>.aot` when installed,
+# `<module>/target/aot/<role>.aot` in a source checkout, each with `<role>.aot.jdk` naming the JDK
+# build that trained it. The JVM itself does not notice a rebuilt jar (it ran stale classes from an
+# old cache in our tests), hence the checks below; on any other mismatch it falls back by itself.
+
+# Flags every role gets. -Xlog:disable first: without it, JVM warnings and errors (e.g. about an
+# unusable AOT cache) still go to stdout, which in stdio mode carries only JSON replies.
+# -XX:-UsePerfData: no hsperfdata file to create and map at start (jps no longer lists us; jcmd works).
+SIDECAR_JVM_COMMON_OPTS="-Xlog:disable -Xlog:all=warning:stderr -XX:-UsePerfData"
 
 sidecar_jvm_opts() {
-    local role=$1 home=$2 defaults custom
+    local role=$1 home=$2 defaults custom module
     case "$role" in
         supervisor)
+            # Mostly idle: small heap, no C2, serial GC (no GC threads to park).
             defaults="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx24m -Xss256k"
             custom=${SIDECAR_SUPERVISOR_JAVA_OPTS:-}
+            module=supervisor
             ;;
-        worker-http|worker-stdio)
+        worker-http)
+            # Virtual threads keep platform stacks few; the heap is sized for >= 2,000 requests in flight.
             defaults="-XX:+UseSerialGC -Xss512k"
             custom=${SIDECAR_WORKER_JAVA_OPTS:-}
+            module=worker
+            ;;
+        worker-stdio)
+            # One request, then exit: compiling with C2 would only cost start-up time.
+            defaults="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k"
+            custom=${SIDECAR_WORKER_JAVA_OPTS:-}
+            module=worker
             ;;
         *)
             echo "sidecar_jvm_opts: unknown role $role" >&2
             return 1
             ;;
     esac
-    : "$home"
-    # JVM warnings must never reach stdout: in stdio mode stdout carries only JSON replies.
+    sidecar_aot_opts "$role" "$home" "$module"
     # shellcheck disable=SC2206,SC2034  # word splitting is intended; the caller reads the array
-    SIDECAR_JVM_OPTS=(-Xlog:all=warning:stderr ${custom:-$defaults} ${SIDECAR_JAVA_OPTS:-})
+    SIDECAR_JVM_OPTS=($SIDECAR_JVM_COMMON_OPTS ${custom:-$defaults} "${SIDECAR_AOT_OPTS[@]}" ${SIDECAR_JAVA_OPTS:-})
+}
+
+# Sets SIDECAR_AOT_OPTS for ROLE: the training flag during the build, else the cache if it is usable.
+sidecar_aot_opts() {
+    local role=$1 home=$2 module=$3 jar cache trained=""
+    SIDECAR_AOT_OPTS=()
+    if [ "${SIDECAR_AOT_TRAIN_ROLE:-}" = "$role" ] && [ -n "${SIDECAR_AOT_TRAIN_OUTPUT:-}" ]; then
+        SIDECAR_AOT_OPTS=("-XX:AOTCacheOutput=$SIDECAR_AOT_TRAIN_OUTPUT")
+        return 0
+    fi
+    [ "${SIDECAR_AOT_CACHE:-auto}" = off ] && return 0
+    jar=$home/lib/$module/openai-moodle-sidecar-$module.jar
+    [ -f "$jar" ] || jar=$home/$module/target/openai-moodle-sidecar-$module.jar
+    cache=${jar%/*}/aot/$role.aot
+    # A jar rebuilt after training makes the cache stale.
+    [ -f "$cache" ] && [ "$cache" -nt "$jar" ] || return 0
+    sidecar_java_runtime_version "${SIDECAR_JAVA_HOME:-}" || return 0
+    [ "${SIDECAR_JAVA_RUNTIME_VERSION%%[.+-]*}" -ge 25 ] 2>/dev/null || return 0
+    [ -r "$cache.jdk" ] && IFS= read -r trained <"$cache.jdk"
+    [ "$trained" = "$SIDECAR_JAVA_RUNTIME_VERSION" ] || return 0
+    SIDECAR_AOT_OPTS=("-XX:AOTCache=$cache")
+}
+
+# Sets SIDECAR_JAVA_RUNTIME_VERSION (e.g. 25.0.3+9-LTS) from the `release` file of the JDK home $1,
+# with builtins only. aot/train.sh writes the same string into <role>.aot.jdk.
+sidecar_java_runtime_version() {
+    local line
+    SIDECAR_JAVA_RUNTIME_VERSION=
+    [ -r "$1/release" ] || return 1
+    while IFS= read -r line; do
+        case "$line" in
+            JAVA_RUNTIME_VERSION=*)
+                line=${line#JAVA_RUNTIME_VERSION=}
+                SIDECAR_JAVA_RUNTIME_VERSION=${line//\"/}
+                return 0
+                ;;
+        esac
+    done <"$1/release"
+    return 1
 }

@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# Trains the JDK 25 AOT caches of the three JVM roles at build time (run by `./mvnw package` in aot/,
+# or by hand: aot/train.sh). Each role is run once through its real launcher, the way production runs
+# it, with -XX:AOTCacheOutput (via SIDECAR_AOT_TRAIN_ROLE, see shell/lib/jvm-opts.sh):
+#   worker-stdio  worker/target/aot/worker-stdio.aot   a few request lines on stdin, then EOF
+#   worker-http   worker/target/aot/worker-http.aot    /health and /ai on a free port, then SIGTERM
+#   supervisor    supervisor/target/aot/supervisor.aot `sidecarctl run` until the worker is healthy,
+#                                                      `status` and `check` against it, then SIGTERM
+# Requests go to the worker's fake upstream (worker test jar) on 127.0.0.1 with a fake key.
+# Training never fails the build: a role that cannot be trained is reported and left without a
+# cache, and the launchers then simply start without one.
+set -uo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=shell/lib/find-java.sh
+. "$root/shell/lib/find-java.sh"
+# shellcheck source=shell/lib/jvm-opts.sh
+. "$root/shell/lib/jvm-opts.sh"
+
+readonly FAKE_KEY=sk-test-FAKE1234567890abcd
+readonly STEP_TIMEOUT=60
+worker_jar=$root/worker/target/openai-moodle-sidecar-worker.jar
+supervisor_jar=$root/supervisor/target/openai-moodle-sidecar-supervisor.jar
+work=""
+pids=()
+
+say() { printf 'aot: %s\n' "$*"; }
+
+# shellcheck disable=SC2317  # run by the EXIT trap
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do
+        kill -KILL "$pid" 2>/dev/null
+    done
+    [ -n "$work" ] && rm -rf "$work"
+}
+
+# A port nobody listens on, picked without starting a JVM.
+free_port() {
+    local port
+    for _ in $(seq 1 50); do
+        port=$((20000 + RANDOM % 40000))
+        if ! (: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# http PORT METHOD PATH [BODY]: prints the status code of a request to 127.0.0.1 (bash /dev/tcp,
+# so training needs no curl).
+http() {
+    local port=$1 method=$2 path=$3 body=${4:-} status
+    exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
+    printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+        "$method" "$path" "${#body}" "$body" >&3
+    IFS=' ' read -r -t 30 _ status _ <&3
+    exec 3>&-
+    echo "${status:-000}"
+}
+
+wait_healthy() {
+    local port=$1 pid=$2
+    for _ in $(seq 1 300); do
+        kill -0 "$pid" 2>/dev/null || return 1
+        [ "$(http "$port" GET /health 2>/dev/null)" = 200 ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# Waits for a training process to exit (it writes the cache on exit), at most STEP_TIMEOUT seconds.
+wait_exit() {
+    local pid=$1
+    for _ in $(seq 1 $((STEP_TIMEOUT * 10))); do
+        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null
+    return 1
+}
+
+start_fake_upstream() {
+    local tests_jar=$root/worker/target/openai-moodle-sidecar-worker-tests.jar
+    if [ ! -f "$tests_jar" ] || ! grep -qa 'org/openaimoodle/sidecar/worker/fake/FakeUpstream' "$tests_jar"; then
+        say "no fake upstream in $tests_jar: training against a closed port (error paths only)"
+        upstream_port=$(free_port)
+        return 0
+    fi
+    upstream_port=$(free_port) || return 1
+    "$SIDECAR_JAVA" -cp "$tests_jar:$worker_jar:$root/worker/target/libs/*" \
+        org.openaimoodle.sidecar.worker.fake.FakeUpstream "$upstream_port" 0 >"$work/fake.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 1 100); do
+        (: <"/dev/tcp/127.0.0.1/$upstream_port") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    say "fake upstream did not start: $(tail -n 3 "$work/fake.log")"
+    return 1
+}
+
+# Environment of every training run: defaults only, fake key, our own port, run dir and log file.
+training_env() {
+    unset SIDECAR_WORKER_JAVA_OPTS SIDECAR_SUPERVISOR_JAVA_OPTS SIDECAR_JAVA_OPTS SIDECAR_CONFIG SIDECAR_TOKEN
+    export SIDECAR_AOT_CACHE=auto
+    export OPENAI_API_KEY=$FAKE_KEY
+    export OPENAI_BASE_URL=http://127.0.0.1:$upstream_port/v1
+    export SIDECAR_HOST=127.0.0.1
+    export SIDECAR_RUN_DIR=$work/run
+    export SIDECAR_LOG_FILE=$work/sidecar.log
+}
+
+# Moves a fresh cache into place with its JDK stamp, or reports why there is none. A run that never
+# got healthy trained the wrong code paths, so its cache is dropped.
+install_cache() {
+    local role=$1 out=$2 log=$3 healthy=${4:-yes}
+    if [ "$healthy" != yes ]; then
+        rm -f "$out.tmp"
+        say "$role: no cache (never answered GET /health with 200; the log's last lines follow)"
+        grep -v -e AOT -e JAVA_TOOL_OPTIONS "$log" | tail -n 5 | sed 's/^/aot:   /'
+    elif [ -s "$out.tmp" ]; then
+        mv -f "$out.tmp" "$out"
+        printf '%s\n' "$SIDECAR_JAVA_RUNTIME_VERSION" >"$out.jdk"
+        say "$role: $(du -h "$out" | cut -f1) cache in ${out#"$root"/}"
+    else
+        rm -f "$out.tmp"
+        say "$role: no cache (training run failed; its last lines follow)"
+        grep -v -e AOT -e JAVA_TOOL_OPTIONS "$log" | tail -n 5 | sed 's/^/aot:   /'
+    fi
+}
+
+request_lines() {
+    printf '%s\n' \
+        '{"action":"chat","content":"What is photosynthesis?","context":"Biology 101","user_id":42}' \
+        '{"action":"summarize","content":"A long text about cells.","context":null,"user_id":"7"}' \
+        '{"action":"analyze","content":"Lesson 1: fractions.","user_id":null}' \
+        '{"action":"dance","content":"x"}' \
+        'not json' \
+        ''
+}
+
+train_worker_stdio() {
+    local out=$root/worker/target/aot/worker-stdio.aot log=$work/worker-stdio.log
+    rm -f "$out" "$out.jdk"
+    request_lines | SIDECAR_AOT_TRAIN_ROLE=worker-stdio SIDECAR_AOT_TRAIN_OUTPUT=$out.tmp \
+        timeout "$STEP_TIMEOUT" "$root/shell/openai-moodle-sidecar" >"$log" 2>&1
+    install_cache worker-stdio "$out" "$log"
+}
+
+train_worker_http() {
+    local out=$root/worker/target/aot/worker-http.aot log=$work/worker-http.log port pid line healthy=no
+    rm -f "$out" "$out.jdk"
+    port=$(free_port) || return 1
+    SIDECAR_AOT_TRAIN_ROLE=worker-http SIDECAR_AOT_TRAIN_OUTPUT=$out.tmp SIDECAR_PORT=$port \
+        "$root/shell/openai-moodle-sidecar" --http-mode </dev/null >"$log" 2>&1 &
+    pid=$!
+    pids+=("$pid")
+    if wait_healthy "$port" "$pid"; then
+        healthy=yes
+        # Enough rounds for the hot path to be profiled (JEP 515 keeps method profiles in the cache).
+        for _ in $(seq 1 20); do
+            while IFS= read -r line; do
+                [ -n "$line" ] && http "$port" POST /ai "$line" >/dev/null
+            done < <(request_lines)
+        done
+        http "$port" GET /nowhere >/dev/null
+    fi
+    kill -TERM "$pid" 2>/dev/null
+    wait_exit "$pid"
+    install_cache worker-http "$out" "$log" "$healthy"
+}
+
+train_supervisor() {
+    local out=$root/supervisor/target/aot/supervisor.aot log=$work/supervisor.log port pid healthy=no
+    rm -f "$out" "$out.jdk"
+    port=$(free_port) || return 1
+    export SIDECAR_PORT=$port
+    SIDECAR_AOT_TRAIN_ROLE=supervisor SIDECAR_AOT_TRAIN_OUTPUT=$out.tmp \
+        "$root/shell/sidecarctl" run </dev/null >"$log" 2>&1 &
+    pid=$!
+    pids+=("$pid")
+    if wait_healthy "$port" "$pid"; then
+        healthy=yes
+        {
+            "$root/shell/sidecarctl" status
+            "$root/shell/sidecarctl" status --json
+            "$root/shell/sidecarctl" check --no-repair
+        } >>"$log" 2>&1
+    fi
+    kill -TERM "$pid" 2>/dev/null
+    wait_exit "$pid"
+    install_cache supervisor "$out" "$log" "$healthy"
+}
+
+main() {
+    sidecar_find_java >/dev/null 2>&1 || { say "no JDK >= 21 found: no AOT caches"; return 0; }
+    sidecar_java_runtime_version "$SIDECAR_JAVA_HOME"
+    if ! [ "${SIDECAR_JAVA_RUNTIME_VERSION%%[.+-]*}" -ge 25 ] 2>/dev/null; then
+        say "JDK ${SIDECAR_JAVA_RUNTIME_VERSION:-?} at $SIDECAR_JAVA_HOME is older than 25: no AOT caches (the launchers start without)"
+        return 0
+    fi
+    work=$(mktemp -d "${TMPDIR:-/tmp}/sidecar-aot.XXXXXX")
+    mkdir -m 700 "$work/run"
+    start_fake_upstream || { say "no fake upstream: no AOT caches"; return 0; }
+    training_env
+    if [ -f "$worker_jar" ]; then
+        mkdir -p "$root/worker/target/aot"
+        train_worker_stdio
+        train_worker_http
+    else
+        say "no worker jar ($worker_jar): worker not trained"
+    fi
+    if [ -f "$supervisor_jar" ] && [ -f "$worker_jar" ]; then
+        mkdir -p "$root/supervisor/target/aot"
+        train_supervisor
+    else
+        say "no supervisor or worker jar: supervisor not trained"
+    fi
+}
+
+trap cleanup EXIT
+main
+exit 0
