@@ -1,11 +1,69 @@
 package org.openaimoodle.sidecar.worker;
 
-/** Entry point of the worker (placeholder until the worker is built). */
+import java.io.FileOutputStream;
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Optional;
+
+import org.openaimoodle.sidecar.worker.action.ActionService;
+import org.openaimoodle.sidecar.worker.config.CommandLineFlags;
+import org.openaimoodle.sidecar.worker.config.ConfigException;
+import org.openaimoodle.sidecar.worker.config.ConfigLoader;
+import org.openaimoodle.sidecar.worker.config.WorkerConfig;
+import org.openaimoodle.sidecar.worker.log.LogSetup;
+import org.openaimoodle.sidecar.worker.stdio.StdioMode;
+import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsClient;
+import org.openaimoodle.sidecar.worker.upstream.RetryPolicy;
+import org.openaimoodle.sidecar.worker.upstream.UrlConnectionTransport;
+
+/**
+ * Entry point of the worker: reads flags and configuration, then runs HTTP mode ({@code --http-mode}) or
+ * stdio mode. Exit codes (docs/internals.md): 0 clean stop, 2 bad flags, 78 invalid configuration.
+ * The HTTP classes are only touched in HTTP mode, so stdio mode never loads the web server.
+ */
 public final class Main {
+    /** Exit code for bad command-line flags. */
+    public static final int EXIT_USAGE = 2;
+    /** Exit code for an invalid configuration value (sysexits EX_CONFIG); the supervisor stops restarting. */
+    public static final int EXIT_CONFIG = 78;
+
     private Main() {
     }
 
-    public static void main(String[] args) {
-        System.out.println("worker");
+    /**
+     * @param args the command line
+     * @throws IOException when stdin cannot be read in stdio mode
+     */
+    public static void main(String[] args) throws IOException {
+        // Keep stdout for replies (stdio) and logs (HTTP) alone: nothing else may print to it by accident.
+        PrintStream stdout = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
+        WorkerConfig config;
+        try {
+            CommandLineFlags flags = CommandLineFlags.parse(List.of(args));
+            if (flags.help()) {
+                stdout.println(CommandLineFlags.USAGE);
+                System.exit(0);
+            }
+            config = ConfigLoader.load(flags, System.getenv());
+        } catch (ConfigException e) {
+            System.err.println("ERROR config: " + e.getMessage());
+            if (e.fromCommandLine()) {
+                System.err.println(CommandLineFlags.USAGE);
+            }
+            System.exit(e.fromCommandLine() ? EXIT_USAGE : EXIT_CONFIG);
+            return;
+        }
+        LogSetup.select(config.httpMode(), !config.supervised());
+        if (config.httpMode()) {
+            org.openaimoodle.sidecar.worker.http.HttpMode.start(config);
+            return; // the server's threads keep the process alive until SIGTERM or stdin EOF
+        }
+        System.setOut(System.err); // stray prints (libraries, JVM) must not corrupt the JSON replies
+        Optional<ChatCompletionsClient> client = config.apiKey().map(key -> new ChatCompletionsClient(
+                new UrlConnectionTransport(), config.chatCompletionsUri(), key, config.model(),
+                config.connectTimeout(), RetryPolicy.DEFAULT));
+        System.exit(StdioMode.run(new ActionService(config, client), System.in, stdout));
     }
 }

@@ -1,0 +1,114 @@
+package org.openaimoodle.sidecar.worker.action;
+
+import java.util.List;
+import java.util.Optional;
+
+import org.openaimoodle.sidecar.worker.config.WorkerConfig;
+import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsClient;
+import org.openaimoodle.sidecar.worker.upstream.ChatMessage;
+import org.openaimoodle.sidecar.worker.upstream.Deadline;
+import org.openaimoodle.sidecar.worker.upstream.UpstreamException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The three actions — chat, summarize, analyze — behind both HTTP and stdio: request in, reply envelope out.
+ * Each request gets one deadline ({@code SIDECAR_REQUEST_TIMEOUT}) shared by all its upstream calls.
+ */
+public final class ActionService {
+    private static final Logger LOG = LoggerFactory.getLogger("worker");
+
+    private final WorkerConfig config;
+    private final Optional<ChatCompletionsClient> client;
+    private final PromptBuilder prompts;
+
+    /**
+     * @param config the configuration
+     * @param client the upstream client, empty when no API key is configured
+     */
+    public ActionService(WorkerConfig config, Optional<ChatCompletionsClient> client) {
+        this.config = config;
+        this.client = client;
+        this.prompts = new PromptBuilder(config.prompts());
+    }
+
+    /**
+     * @param body the raw request (one JSON object)
+     * @return the outcome; never throws for bad input or upstream trouble
+     */
+    public Outcome handle(byte[] body) {
+        ActionRequest request;
+        try {
+            request = ActionRequest.parse(body);
+        } catch (ActionRequest.Invalid e) {
+            return new Outcome(e.action(), e.userId(), e.reply());
+        }
+        String action = request.action().name().toLowerCase(java.util.Locale.ROOT);
+        return new Outcome(action, request.userId(), run(request));
+    }
+
+    private Reply run(ActionRequest request) {
+        String prefix = switch (request.action()) {
+            case CHAT -> "Chat error: ";
+            case SUMMARIZE -> "Summarization error: ";
+            case ANALYZE -> "Analysis error: ";
+        };
+        if (client.isEmpty()) {
+            return Reply.failure(ErrorCode.NOT_CONFIGURED, prefix + "no OpenAI API key is configured; set "
+                    + "OPENAI_API_KEY for the sidecar and restart it");
+        }
+        Deadline deadline = Deadline.after(config.requestTimeout());
+        try {
+            String text = switch (request.action()) {
+                case CHAT -> chat(request, deadline);
+                case SUMMARIZE -> summarize(request.content(), deadline);
+                case ANALYZE -> call(prompts.analyze(request.content()), config.maxTokens(), deadline);
+            };
+            return Reply.ok(text);
+        } catch (UpstreamException e) {
+            return Reply.failure(codeOf(e.kind()), prefix + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("unexpected failure in {}", request.action(), e);
+            return Reply.failure(ErrorCode.INTERNAL, prefix + "internal error (" + e.getClass().getSimpleName()
+                    + "); see the sidecar log");
+        }
+    }
+
+    private String chat(ActionRequest request, Deadline deadline) throws UpstreamException {
+        String context = request.context();
+        String contextLine = null;
+        if (context != null) {
+            int threshold = config.summarizeThreshold();
+            if (PromptBuilder.longerThan(context, threshold)) {
+                try {
+                    contextLine = PromptBuilder.contextSummary(summarize(context, deadline));
+                } catch (UpstreamException e) {
+                    LOG.warn("context summary failed, sending the first {} characters instead: {}", threshold,
+                            e.getMessage());
+                    contextLine = PromptBuilder.contextTruncated(context, threshold);
+                }
+            } else {
+                contextLine = PromptBuilder.context(context);
+            }
+        }
+        return call(prompts.chat(request.content(), contextLine), config.maxTokens(), deadline);
+    }
+
+    private String summarize(String text, Deadline deadline) throws UpstreamException {
+        return call(prompts.summarize(text), config.maxTokens() / 2, deadline);
+    }
+
+    private String call(List<ChatMessage> messages, int maxTokens, Deadline deadline) throws UpstreamException {
+        return client.orElseThrow().complete(messages, maxTokens, deadline);
+    }
+
+    private static ErrorCode codeOf(UpstreamException.Kind kind) {
+        return switch (kind) {
+            case AUTH -> ErrorCode.UPSTREAM_AUTH;
+            case RATE_LIMITED -> ErrorCode.UPSTREAM_RATE_LIMITED;
+            case TIMEOUT -> ErrorCode.UPSTREAM_TIMEOUT;
+            case UNREACHABLE -> ErrorCode.UPSTREAM_UNREACHABLE;
+            case ERROR -> ErrorCode.UPSTREAM_ERROR;
+        };
+    }
+}

@@ -1,0 +1,15 @@
+package org.openaimoodle.sidecar.worker.action;
+
+/**
+ * What one request produced, with what the access log needs.
+ *
+ * @param action the action field as sent, or null
+ * @param userId the user id as sent, or null
+ * @param reply  the reply envelope
+ */
+public record Outcome(String action, String userId, Reply reply) {
+    /** @return the HTTP status of this reply: 400 for a body that is not a JSON object, else 200 */
+    public int httpStatus() {
+        return !reply.success() && reply.code() == ErrorCode.INVALID_JSON ? 400 : 200;
+    }
+}

@@ -1,0 +1,105 @@
+package org.openaimoodle.sidecar.worker.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import org.openaimoodle.sidecar.worker.action.ActionService;
+import org.openaimoodle.sidecar.worker.action.ErrorCode;
+import org.openaimoodle.sidecar.worker.action.Outcome;
+import org.openaimoodle.sidecar.worker.action.Reply;
+import org.openaimoodle.sidecar.worker.log.AccessLog;
+
+/**
+ * {@code POST /ai}: the HTTP face of {@link ActionService}. Adds what only HTTP has: the shared-token check
+ * (401), the body limit (413), admission by {@link RequestGate} (503 + Retry-After), and one access line
+ * per request whatever its fate.
+ */
+final class AiEndpoint implements HttpService {
+    private final ActionService service;
+    private final RequestGate gate;
+    private final int maxBodyBytes;
+    private final Optional<byte[]> expectedAuthorization;
+
+    AiEndpoint(ActionService service, RequestGate gate, int maxBodyBytes, Optional<String> token) {
+        this.service = service;
+        this.gate = gate;
+        this.maxBodyBytes = maxBodyBytes;
+        this.expectedAuthorization = token.map(t -> ("Bearer " + t).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/ai", this::ai)
+                .any("/ai", (req, res) -> MethodNotAllowed.answer(res, "POST", "/ai"));
+    }
+
+    private void ai(ServerRequest req, ServerResponse res) throws IOException {
+        long start = System.nanoTime();
+        if (!authorized(req)) {
+            answer(res, start, null, 401, Reply.failure(ErrorCode.UNAUTHORIZED, "Missing or wrong token: send "
+                    + "'Authorization: Bearer <SIDECAR_TOKEN>'"));
+            return;
+        }
+        switch (gate.tryEnter()) {
+            case DRAINING -> answer(res, start, null, 503, Reply.failure(ErrorCode.UNAVAILABLE,
+                    "The sidecar is shutting down; retry in a moment"));
+            case OVER_LIMIT -> answer(res, start, null, 503, Reply.failure(ErrorCode.UNAVAILABLE,
+                    "Too many requests in flight (SIDECAR_MAX_CONCURRENT_REQUESTS); retry in a moment"));
+            case ADMITTED -> {
+                try {
+                    byte[] body = readLimited(req);
+                    if (body == null) {
+                        answer(res, start, null, 413, Reply.failure(ErrorCode.PAYLOAD_TOO_LARGE, "Request body "
+                                + "is larger than " + maxBodyBytes + " bytes (SIDECAR_MAX_BODY_BYTES); send less"));
+                        return;
+                    }
+                    Outcome outcome = service.handle(body);
+                    answer(res, start, outcome, outcome.httpStatus(), outcome.reply());
+                } finally {
+                    gate.leave();
+                }
+            }
+        }
+    }
+
+    private void answer(ServerResponse res, long start, Outcome outcome, int status, Reply reply) {
+        if (status == 503) {
+            JsonReplies.sendRetryLater(res, reply.toJson());
+        } else {
+            JsonReplies.send(res, status, reply.toJson());
+        }
+        AccessLog.record(outcome == null ? null : outcome.action(), outcome == null ? null : outcome.userId(),
+                reply.outcome(), status, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    private boolean authorized(ServerRequest req) {
+        if (expectedAuthorization.isEmpty()) {
+            return true;
+        }
+        Optional<String> given = req.headers().first(HeaderNames.AUTHORIZATION);
+        return given.isPresent() && MessageDigest.isEqual(expectedAuthorization.get(),
+                given.get().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** @return the body, or null when it is over the limit (checked before reading when the length is known) */
+    private byte[] readLimited(ServerRequest req) throws IOException {
+        OptionalLong length = req.headers().contentLength();
+        if (length.isPresent() && length.getAsLong() > maxBodyBytes) {
+            return null;
+        }
+        try (InputStream in = req.content().inputStream()) {
+            byte[] body = in.readNBytes(maxBodyBytes + 1);
+            return body.length > maxBodyBytes ? null : body;
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package org.openaimoodle.sidecar.worker.http;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * {@code GET /health}: {@code 200 {"status":"healthy",…}}, or {@code 503 {"status":"draining",…}} once the
+ * worker drains for shutdown. Exactly these two fields: the supervisor and admins' probes compare them.
+ */
+final class HealthEndpoint implements HttpService {
+    static final String HEALTHY = "{\"status\":\"healthy\",\"service\":\"openai-moodle-sidecar\"}";
+    static final String DRAINING = "{\"status\":\"draining\",\"service\":\"openai-moodle-sidecar\"}";
+
+    private final RequestGate gate;
+
+    HealthEndpoint(RequestGate gate) {
+        this.gate = gate;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/health", this::health)
+                .any("/health", (req, res) -> MethodNotAllowed.answer(res, "GET", "/health"));
+    }
+
+    private void health(ServerRequest req, ServerResponse res) {
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        if (gate.draining()) {
+            JsonReplies.sendRetryLater(res, DRAINING);
+        } else {
+            JsonReplies.send(res, 200, HEALTHY);
+        }
+    }
+}

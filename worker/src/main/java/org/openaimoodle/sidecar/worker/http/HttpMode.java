@@ -1,0 +1,116 @@
+package org.openaimoodle.sidecar.worker.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.Optional;
+
+import io.helidon.webserver.WebServer;
+
+import org.openaimoodle.sidecar.worker.action.ActionService;
+import org.openaimoodle.sidecar.worker.config.WorkerConfig;
+import org.openaimoodle.sidecar.worker.log.KeyMask;
+import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsClient;
+import org.openaimoodle.sidecar.worker.upstream.HelidonTransport;
+import org.openaimoodle.sidecar.worker.upstream.RetryPolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+
+/**
+ * HTTP mode: the Helidon SE server with {@code GET /health} and {@code POST /ai}, and its way out. SIGTERM
+ * (or SIGINT) drains — health turns 503 {@code draining}, new /ai requests get 503, admitted ones finish within
+ * the request deadline — then the process exits 0. Under the supervisor, EOF on stdin means the supervisor is
+ * gone: the worker drains for at most a second and exits, so it never keeps the port (docs/internals.md).
+ */
+public final class HttpMode {
+    private static final Logger LOG = LoggerFactory.getLogger("worker");
+    /** Drain budget after stdin EOF: the supervisor contract is "exit within 2 s". */
+    private static final Duration ORPHAN_DRAIN = Duration.ofSeconds(1);
+
+    private final WorkerConfig config;
+    private final RequestGate gate;
+    private WebServer server;
+    private boolean stopped;
+
+    private HttpMode(WorkerConfig config) {
+        this.config = config;
+        this.gate = new RequestGate(config.maxConcurrentRequests());
+    }
+
+    /**
+     * Starts the server and returns once it listens; the process then lives until SIGTERM or stdin EOF.
+     *
+     * @param config the configuration
+     * @return the bound port
+     */
+    public static int start(WorkerConfig config) {
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+        return new HttpMode(config).listen();
+    }
+
+    private int listen() {
+        Optional<ChatCompletionsClient> client = config.apiKey().map(key -> new ChatCompletionsClient(
+                new HelidonTransport(config.connectTimeout(), Math.min(config.maxConcurrentRequests(), 1024)),
+                config.chatCompletionsUri(), key, config.model(), config.connectTimeout(), RetryPolicy.DEFAULT));
+        ActionService service = new ActionService(config, client);
+        server = WebServer.builder()
+                .host(config.host())
+                .port(config.port())
+                .shutdownHook(false) // ours drains first, then stops the server
+                .routing(routing -> routing
+                        .register(new HealthEndpoint(gate))
+                        .register(new AiEndpoint(service, gate, config.maxBodyBytes(), config.token()))
+                        .any((req, res) -> MethodNotAllowed.notFound(res, req.path().path())))
+                .build()
+                .start();
+        Runtime.getRuntime().addShutdownHook(new Thread(this::onSignal, "drain"));
+        if (config.supervised()) {
+            Thread.ofPlatform().daemon().name("supervisor-watch").start(this::exitWhenStdinCloses);
+        }
+        LOG.info("listening on http://{}:{} (model {}, upstream {}, API key {})", config.host(), server.port(),
+                config.model(), config.chatCompletionsUri(), config.apiKey().map(KeyMask::mask).orElse("not set"));
+        if (config.apiKey().isEmpty()) {
+            LOG.warn("OPENAI_API_KEY is not set: /ai answers not_configured until it is");
+        }
+        return server.port();
+    }
+
+    private void onSignal() {
+        stop(config.requestTimeout().plusSeconds(1));
+        // The JVM would exit 143 after SIGTERM; a drained stop is a clean stop (docs/internals.md: exit 0).
+        Runtime.getRuntime().halt(0);
+    }
+
+    private void exitWhenStdinCloses() {
+        try (InputStream in = System.in) {
+            byte[] sink = new byte[256];
+            while (in.read(sink) >= 0) {
+                // the supervisor never writes; anything read is ignored
+            }
+        } catch (IOException e) {
+            // a broken pipe means the same as EOF
+        }
+        LOG.warn("stdin closed: the supervisor is gone; stopping");
+        stop(ORPHAN_DRAIN);
+        System.exit(0);
+    }
+
+    private synchronized void stop(Duration budget) {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        LOG.info("draining: waiting up to {} ms for requests in flight", budget.toMillis());
+        try {
+            if (!gate.drain(budget)) {
+                LOG.warn("drain budget used up; stopping with requests still in flight");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.stop();
+        LOG.info("stopped");
+    }
+}

@@ -1,0 +1,24 @@
+package org.openaimoodle.sidecar.worker.http;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerResponse;
+
+import org.openaimoodle.sidecar.worker.action.ErrorCode;
+import org.openaimoodle.sidecar.worker.action.Reply;
+
+/** 405 and 404 answers, in the same JSON envelope as everything else. */
+final class MethodNotAllowed {
+    private MethodNotAllowed() {
+    }
+
+    static void answer(ServerResponse res, String allowed, String path) {
+        res.header(HeaderNames.ALLOW, allowed);
+        JsonReplies.send(res, 405, Reply.failure(ErrorCode.INVALID_REQUEST,
+                "Method not allowed: use " + allowed + " " + path).toJson());
+    }
+
+    static void notFound(ServerResponse res, String path) {
+        JsonReplies.send(res, 404, Reply.failure(ErrorCode.INVALID_REQUEST,
+                "Not found: " + path + " (this service answers POST /ai and GET /health)").toJson());
+    }
+}

@@ -1,0 +1,62 @@
+package org.openaimoodle.sidecar.worker.log;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.Configurator;
+import ch.qos.logback.classic.spi.ConfiguratorRank;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.spi.ContextAwareBase;
+
+/**
+ * Logback configured in code, found through {@code META-INF/services}: cheaper at start than parsing a
+ * logback.xml, which matters in stdio mode. Output is {@code LEVEL logger: message}; outside supervision
+ * an ISO-8601 timestamp goes first (the supervisor adds its own). The stream is stdout in HTTP mode and
+ * stderr in stdio mode, where stdout carries only JSON replies. {@link #select} must run before the first
+ * logger is created.
+ */
+@ConfiguratorRank(ConfiguratorRank.CUSTOM_TOP_PRIORITY)
+public final class LogSetup extends ContextAwareBase implements Configurator {
+    private static final String STREAM = "sidecar.log.stream";
+    private static final String TIMESTAMPS = "sidecar.log.timestamps";
+
+    /** Public no-argument constructor for the service loader. */
+    public LogSetup() {
+    }
+
+    /**
+     * Chooses the log stream and format for this process.
+     *
+     * @param toStdout   true in HTTP mode, false in stdio mode
+     * @param timestamps false under the supervisor
+     */
+    public static void select(boolean toStdout, boolean timestamps) {
+        System.setProperty(STREAM, toStdout ? "stdout" : "stderr");
+        System.setProperty(TIMESTAMPS, Boolean.toString(timestamps));
+    }
+
+    @Override
+    public ExecutionStatus configure(LoggerContext context) {
+        boolean stdout = "stdout".equals(System.getProperty(STREAM));
+        boolean timestamps = !"false".equals(System.getProperty(TIMESTAMPS));
+
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern((timestamps ? "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} " : "")
+                + "%level %logger{0}: %msg%n%ex");
+        encoder.start();
+
+        ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
+        console.setContext(context);
+        console.setName("console");
+        console.setTarget(stdout ? "System.out" : "System.err");
+        console.setEncoder(encoder);
+        console.start();
+
+        ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.INFO);
+        root.addAppender(console);
+        return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+}

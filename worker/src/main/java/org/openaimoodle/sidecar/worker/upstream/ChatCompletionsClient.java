@@ -1,0 +1,190 @@
+package org.openaimoodle.sidecar.worker.upstream;
+
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.openaimoodle.sidecar.worker.action.Json;
+import org.openaimoodle.sidecar.worker.log.KeyMask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Calls {@code POST …/chat/completions} and returns {@code choices[0].message.content}: retries by
+ * {@link RetryPolicy} within the request's {@link Deadline}, and maps every failure to an
+ * {@link UpstreamException} whose message carries the upstream's {@code error.message} but never the key.
+ */
+public final class ChatCompletionsClient {
+    private static final Logger LOG = LoggerFactory.getLogger("upstream");
+
+    private final UpstreamTransport transport;
+    private final URI uri;
+    private final String apiKey;
+    private final String model;
+    private final Duration connectTimeout;
+    private final RetryPolicy policy;
+
+    /**
+     * @param transport      how bytes travel
+     * @param uri            the normalized endpoint
+     * @param apiKey         sent as {@code Authorization: Bearer}
+     * @param model          the model name
+     * @param connectTimeout longest wait for a connection
+     * @param policy         retry policy
+     */
+    public ChatCompletionsClient(UpstreamTransport transport, URI uri, String apiKey, String model,
+                                 Duration connectTimeout, RetryPolicy policy) {
+        this.transport = transport;
+        this.uri = uri;
+        this.apiKey = apiKey;
+        this.model = model;
+        this.connectTimeout = connectTimeout;
+        this.policy = policy;
+    }
+
+    /**
+     * @param messages  the conversation
+     * @param maxTokens {@code max_tokens}
+     * @param deadline  when the whole request must be answered
+     * @return the model's text
+     * @throws UpstreamException when no text could be obtained in time
+     */
+    public String complete(List<ChatMessage> messages, int maxTokens, Deadline deadline) throws UpstreamException {
+        byte[] body = requestBody(messages, maxTokens);
+        Map<String, String> headers = Map.of(
+                "Content-Type", "application/json",
+                "Accept", "application/json",
+                "Authorization", "Bearer " + apiKey);
+        for (int attempt = 1; ; attempt++) {
+            UpstreamException failure;
+            Optional<Duration> hint = Optional.empty();
+            Duration remaining = deadline.remaining();
+            if (remaining.isZero()) {
+                throw timeout(deadline, attempt - 1);
+            }
+            try {
+                TransportResponse response = transport.post(uri, headers, body, min(connectTimeout, remaining),
+                        remaining);
+                if (response.status() / 100 == 2) {
+                    return content(response, attempt);
+                }
+                failure = statusFailure(response, attempt);
+                if (!RetryPolicy.retryableStatus(response.status())) {
+                    throw failure;
+                }
+                hint = RetryPolicy.serverHint(response.header("retry-after-ms"), response.header("retry-after"),
+                        Instant.now());
+            } catch (SocketTimeoutException e) {
+                // A read timeout uses up the deadline; only a connect timeout leaves time to retry.
+                failure = deadline.remaining().isZero() ? timeout(deadline, attempt) : unreachable(e, attempt);
+            } catch (IOException e) {
+                failure = unreachable(e, attempt);
+            }
+            Optional<Duration> delay = policy.delayBeforeRetry(attempt - 1, hint, deadline.remaining(),
+                    ThreadLocalRandom.current().nextDouble());
+            if (delay.isEmpty()) {
+                throw failure;
+            }
+            LOG.info("attempt {} failed ({}); retrying in {} ms", attempt, failure.getMessage(),
+                    delay.get().toMillis());
+            try {
+                Thread.sleep(delay.get());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw failure;
+            }
+        }
+    }
+
+    private byte[] requestBody(List<ChatMessage> messages, int maxTokens) {
+        ObjectNode root = Json.MAPPER.createObjectNode();
+        root.put("model", model);
+        ArrayNode array = root.putArray("messages");
+        for (ChatMessage message : messages) {
+            array.addObject().put("role", message.role()).put("content", message.content());
+        }
+        root.put("max_tokens", maxTokens);
+        try {
+            return Json.MAPPER.writeValueAsBytes(root);
+        } catch (IOException e) {
+            throw new IllegalStateException("a tree of strings always serializes", e);
+        }
+    }
+
+    private String content(TransportResponse response, int attempts) throws UpstreamException {
+        JsonNode root = parse(response.body());
+        if (root == null) {
+            throw new UpstreamException(UpstreamException.Kind.ERROR, "the AI service sent an unreadable answer "
+                    + "(HTTP " + response.status() + ", not JSON)", attempts);
+        }
+        JsonNode content = root.path("choices").path(0).path("message").path("content");
+        if (!content.isTextual()) {
+            throw new UpstreamException(UpstreamException.Kind.ERROR, "No response content found", attempts);
+        }
+        return content.asText();
+    }
+
+    private UpstreamException statusFailure(TransportResponse response, int attempts) {
+        int status = response.status();
+        String detail = upstreamMessage(response).map(m -> ": " + m).orElse("");
+        return switch (status) {
+            case 401, 403 -> new UpstreamException(UpstreamException.Kind.AUTH, "the AI service rejected the "
+                    + "API key (HTTP " + status + ")" + detail + "; check OPENAI_API_KEY", attempts);
+            case 429 -> new UpstreamException(UpstreamException.Kind.RATE_LIMITED, "the AI service is rate "
+                    + "limiting requests (HTTP 429, " + attempts + " attempts)" + detail + "; try again later",
+                    attempts);
+            default -> new UpstreamException(UpstreamException.Kind.ERROR, "the AI service answered HTTP "
+                    + status + detail, attempts);
+        };
+    }
+
+    private Optional<String> upstreamMessage(TransportResponse response) {
+        JsonNode root = parse(response.body());
+        JsonNode message = root == null ? null : root.path("error").path("message");
+        if (message == null || !message.isTextual() || message.asText().isBlank()) {
+            return Optional.empty();
+        }
+        String text = message.asText().strip();
+        return Optional.of(KeyMask.scrub(text.length() > 500 ? text.substring(0, 500) + "…" : text, apiKey));
+    }
+
+    private UpstreamException timeout(Deadline deadline, int attempts) {
+        return new UpstreamException(UpstreamException.Kind.TIMEOUT, "the AI service did not answer within "
+                + seconds(deadline.total()) + " s (SIDECAR_REQUEST_TIMEOUT); try again later", attempts);
+    }
+
+    private UpstreamException unreachable(IOException e, int attempts) {
+        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new UpstreamException(UpstreamException.Kind.UNREACHABLE, "cannot reach the AI service at "
+                + uri.getScheme() + "://" + uri.getAuthority() + " (" + KeyMask.scrub(reason, apiKey)
+                + "); check OPENAI_BASE_URL and the network", attempts);
+    }
+
+    private static JsonNode parse(byte[] body) {
+        try {
+            JsonNode node = Json.MAPPER.readTree(new String(body, StandardCharsets.UTF_8));
+            return node != null && node.isObject() ? node : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String seconds(Duration duration) {
+        long millis = duration.toMillis();
+        return millis % 1000 == 0 ? Long.toString(millis / 1000) : Double.toString(millis / 1000.0);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+}

@@ -1,0 +1,59 @@
+package org.openaimoodle.sidecar.worker.upstream;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+import io.helidon.http.Header;
+import io.helidon.http.HeaderNames;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClient;
+
+/**
+ * The HTTP-mode transport: one Helidon {@link WebClient} for the process, with pooled keep-alive
+ * connections. The pool's size bounds idle connections kept, not connections in use, so thousands of
+ * concurrent requests each get a connection instead of queueing for one.
+ */
+public final class HelidonTransport implements UpstreamTransport {
+    private final WebClient client;
+
+    /**
+     * @param connectTimeout   TCP/TLS connect timeout
+     * @param idleConnections  how many idle keep-alive connections to keep per host
+     */
+    public HelidonTransport(Duration connectTimeout, int idleConnections) {
+        this.client = WebClient.builder()
+                .connectTimeout(connectTimeout)
+                .connectionCacheSize(idleConnections)
+                .sendExpectContinue(false)
+                .followRedirects(false)
+                .build();
+    }
+
+    @Override
+    public TransportResponse post(URI uri, Map<String, String> headers, byte[] body, Duration connectTimeout,
+                                  Duration timeout) throws IOException {
+        var request = client.post().uri(uri).readTimeout(timeout);
+        headers.forEach((name, value) -> request.header(HeaderNames.create(name), value));
+        try (HttpClientResponse response = request.submit(body)) {
+            Map<String, String> responseHeaders = new HashMap<>();
+            for (Header header : response.headers()) {
+                responseHeaders.putIfAbsent(header.name().toLowerCase(Locale.ROOT), header.get());
+            }
+            byte[] responseBody = response.entity().hasEntity() ? response.entity().as(byte[].class) : new byte[0];
+            return new TransportResponse(response.status().code(), responseHeaders, responseBody);
+        } catch (UncheckedIOException e) {
+            throw e.getCause(); // unwrap, so timeouts stay SocketTimeoutException for the caller
+        } catch (IllegalArgumentException e) {
+            // Helidon reports a host it cannot resolve this way; to the caller it is a connection failure.
+            if (e.getCause() instanceof IOException cause) {
+                throw cause;
+            }
+            throw new java.net.UnknownHostException(e.getMessage());
+        }
+    }
+}
