@@ -1,0 +1,35 @@
+package org.openaimoodle.sidecar.supervisor.cli;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code sidecarctl reopen-logs}: logrotate's {@code postrotate}. */
+@Command(name = "reopen-logs", description = {"Makes the supervisor reopen its log file (logrotate postrotate).",
+        "Exit 0, also when nothing runs."})
+final class ReopenLogsCommand implements Callable<Integer> {
+    @ParentCommand
+    private SidecarctlCommand parent;
+
+    @Override
+    public Integer call() {
+        LocalSidecar sidecar = parent.sidecar();
+        if (sidecar.supervisor().isEmpty()) {
+            System.out.println("openai-moodle-sidecar: not running; nothing to reopen");
+            return ExitCodes.OK;
+        }
+        try {
+            Map<String, Object> reply = sidecar.send("reopen-logs");
+            System.out.println("openai-moodle-sidecar: log file reopened: " + reply.get("log_file"));
+        } catch (IOException e) {
+            // Still 0: a failing postrotate would make logrotate complain, and the supervisor notices a
+            // moved log file by itself with its next line.
+            System.err.println("openai-moodle-sidecar: supervisor did not answer (" + e.getMessage()
+                    + "); it reopens a moved log file by itself with its next line");
+        }
+        return ExitCodes.OK;
+    }
+}

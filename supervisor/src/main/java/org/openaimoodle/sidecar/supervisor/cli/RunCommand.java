@@ -1,0 +1,107 @@
+package org.openaimoodle.sidecar.supervisor.cli;
+
+import java.io.IOException;
+import java.nio.channels.FileLock;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import org.openaimoodle.sidecar.supervisor.config.ConfigException;
+import org.openaimoodle.sidecar.supervisor.config.SupervisorConfig;
+import org.openaimoodle.sidecar.supervisor.control.ControlServer;
+import org.openaimoodle.sidecar.supervisor.logging.KeyMasker;
+import org.openaimoodle.sidecar.supervisor.logging.LogFileLocation;
+import org.openaimoodle.sidecar.supervisor.logging.LogSink;
+import org.openaimoodle.sidecar.supervisor.rundir.ProcessRole;
+import org.openaimoodle.sidecar.supervisor.rundir.RunDirectory;
+import org.openaimoodle.sidecar.supervisor.supervision.Supervisor;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+import sun.misc.Signal;
+
+/** {@code sidecarctl run}: the supervisor in the foreground (container entrypoint, or what {@code start} detaches). */
+@Command(name = "run", description = {"Runs the supervisor in the foreground; SIGTERM or SIGINT stops it gracefully.",
+        "Exit 0 after a clean stop, 1 when a supervisor already runs (its pid is named), 78 on a configuration error."})
+final class RunCommand implements Callable<Integer> {
+    @ParentCommand
+    private SidecarctlCommand parent;
+
+    @Override
+    public Integer call() throws IOException {
+        LocalSidecar sidecar = parent.sidecar();
+        SupervisorConfig config = sidecar.config();
+        if (config.workerCommand().isEmpty()) {
+            throw new ConfigException("SIDECAR_WORKER_COMMAND: not set, and the worker launcher is unknown "
+                    + "(SIDECAR_LAUNCHER_DIR); run the supervisor through shell/sidecarctl or set SIDECAR_WORKER_COMMAND");
+        }
+        RunDirectory runDirectory = sidecar.runDirectory().prepare();
+        Optional<FileLock> lock = runDirectory.tryLock();
+        if (lock.isEmpty()) {
+            String pid = runDirectory.recordedPid(ProcessRole.SUPERVISOR).map(String::valueOf).orElse("unknown");
+            System.err.println("sidecarctl: a supervisor is already running (pid " + pid + ", run dir "
+                    + runDirectory.path() + "); see `sidecarctl status`, or `sidecarctl stop` it first");
+            return ExitCodes.FAILED;
+        }
+        runDirectory.recordProcess(ProcessRole.SUPERVISOR, ProcessHandle.current());
+        LogFileLocation logLocation = LogFileLocation.resolve(config, System.getenv(), runDirectory.path());
+        try (LogSink log = new LogSink(logLocation.file(), new KeyMasker(config.apiKey()), System.err)) {
+            String where = "log " + logLocation.file() + ", run dir " + runDirectory.path();
+            logLocation.notice().ifPresent(notice -> {
+                System.err.println("openai-moodle-sidecar: " + notice);
+                log.line("supervisor", notice);
+            });
+            System.err.println("openai-moodle-sidecar: supervisor pid " + ProcessHandle.current().pid() + "; " + where);
+            log.line("supervisor", "supervisor pid " + ProcessHandle.current().pid() + " starting; " + where
+                    + "; health " + config.healthUrl());
+            Supervisor supervisor = new Supervisor(config, runDirectory, log, workerEnvironment(config));
+            try (ControlServer control = ControlServer.open(runDirectory.controlSocket(),
+                    command -> answer(command, supervisor, log))) {
+                // Handling the signals ourselves (not a shutdown hook) lets a graceful stop exit 0, not 143.
+                Signal.handle(new Signal("TERM"), signal -> supervisor.requestStop());
+                Signal.handle(new Signal("INT"), signal -> supervisor.requestStop());
+                int exitCode = supervisor.run();
+                log.line("supervisor", "supervisor exiting with code " + exitCode);
+                return exitCode;
+            } finally {
+                runDirectory.forget(ProcessRole.SUPERVISOR);
+            }
+        }
+    }
+
+    /** The worker's environment on top of ours: the API key travels here, never on its command line. */
+    private static Map<String, String> workerEnvironment(SupervisorConfig config) {
+        Map<String, String> environment = new HashMap<>();
+        environment.put("SIDECAR_SUPERVISED", "1");
+        config.configFile().ifPresent(file -> environment.put("SIDECAR_CONFIG", file.toAbsolutePath().toString()));
+        return environment;
+    }
+
+    private static Map<String, Object> answer(String command, Supervisor supervisor, LogSink log) {
+        Map<String, Object> reply = new LinkedHashMap<>();
+        reply.put("ok", true);
+        switch (command) {
+            case "status" -> reply.putAll(supervisor.status().toJson());
+            case "restart" -> {
+                log.line("supervisor", "restart requested over the control socket");
+                supervisor.requestRestart();
+            }
+            case "stop" -> {
+                log.line("supervisor", "stop requested over the control socket");
+                supervisor.requestStop();
+            }
+            case "reopen-logs" -> {
+                log.reopen();
+                log.line("supervisor", "log file reopened");
+                reply.put("log_file", log.file().toString());
+            }
+            default -> {
+                reply.put("ok", false);
+                reply.put("error", "unknown command '" + command + "'; expected status, restart, stop or reopen-logs");
+            }
+        }
+        return reply;
+    }
+}

@@ -1,0 +1,63 @@
+package org.openaimoodle.sidecar.supervisor.cli;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import org.openaimoodle.sidecar.supervisor.config.ConfigException;
+import org.openaimoodle.sidecar.supervisor.config.ConfigLoader;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code sidecarctl}: the one management tool of openai-moodle-sidecar. */
+@Command(name = "sidecarctl",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionCommand.Provider.class,
+        description = "Runs and manages the openai-moodle-sidecar supervisor and its worker.",
+        subcommands = {RunCommand.class, StartCommand.class, StopCommand.class, RestartCommand.class,
+                StatusCommand.class, CheckCommand.class, LogsCommand.class, ReopenLogsCommand.class,
+                VersionCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Configuration: environment variables (SIDECAR_PORT, SIDECAR_LOG_FILE, SIDECAR_RUN_DIR, ...),",
+                "or a YAML file with the same names as keys (--config FILE or SIDECAR_CONFIG).",
+                "Exit code 78: invalid configuration."})
+public final class SidecarctlCommand implements Runnable {
+    @Option(names = "--config", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
+            description = "YAML config file (keys are the environment variable names); overrides SIDECAR_CONFIG.")
+    private Path configFile;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    /** A command line with sidecarctl's exit codes for configuration errors and failures. */
+    public static CommandLine commandLine() {
+        CommandLine commandLine = new CommandLine(new SidecarctlCommand());
+        commandLine.setExecutionExceptionHandler((exception, failed, parsed) -> {
+            if (exception instanceof ConfigException) {
+                failed.getErr().println("sidecarctl: configuration error: " + exception.getMessage());
+                return ExitCodes.CONFIG;
+            }
+            failed.getErr().println("sidecarctl: " + exception);
+            return ExitCodes.FAILED;
+        });
+        return commandLine;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: try run, start, stop, "
+                + "restart, status, check, logs, reopen-logs or version (sidecarctl --help lists them)");
+    }
+
+    /** Loads the configuration once for a subcommand; throws {@link ConfigException} when it is invalid. */
+    LocalSidecar sidecar() {
+        Map<String, String> flags = new HashMap<>();
+        if (configFile != null) {
+            flags.put("SIDECAR_CONFIG", configFile.toString());
+        }
+        Map<String, String> environment = System.getenv();
+        return new LocalSidecar(ConfigLoader.load(flags, environment), environment, Optional.ofNullable(configFile));
+    }
+}

@@ -1,0 +1,50 @@
+package org.openaimoodle.sidecar.supervisor.cli;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import org.openaimoodle.sidecar.supervisor.control.StatusReport;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code sidecarctl start}: a detached supervisor, then progress until the worker is healthy. */
+@Command(name = "start", description = {"Starts a detached supervisor (unless one runs) and waits until the worker is "
+        + "healthy, showing progress.", "Exit 0 healthy, 1 not healthy in time."})
+final class StartCommand implements Callable<Integer> {
+    @ParentCommand
+    private SidecarctlCommand parent;
+
+    @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "60",
+            description = "How long to wait for a healthy worker (default: ${DEFAULT-VALUE}).")
+    private double waitSeconds;
+
+    @Override
+    public Integer call() throws IOException {
+        return start(parent.sidecar(), Duration.ofMillis((long) (waitSeconds * 1000)));
+    }
+
+    /** Shared with {@code restart} and {@code check}, which start everything when nothing runs. */
+    static int start(LocalSidecar sidecar, Duration wait) throws IOException {
+        Process detached = null;
+        Optional<ProcessHandle> running = sidecar.supervisor();
+        if (running.isPresent()) {
+            System.out.println("openai-moodle-sidecar: supervisor already running (pid " + running.get().pid() + ")");
+        } else {
+            detached = sidecar.startDetached();
+            System.out.println("openai-moodle-sidecar: supervisor starting (pid " + detached.pid() + ", run dir "
+                    + sidecar.runDirectory().path() + ", log " + sidecar.logFile() + ")");
+        }
+        Optional<StatusReport> healthy = sidecar.awaitHealthy(wait, null, detached, System.out);
+        if (healthy.isPresent()) {
+            System.out.println(healthy.get().line());
+            return ExitCodes.OK;
+        }
+        System.out.println("openai-moodle-sidecar: not healthy within " + wait.toSeconds() + " s; "
+                + "see `sidecarctl status` and `sidecarctl logs`");
+        return ExitCodes.FAILED;
+    }
+}

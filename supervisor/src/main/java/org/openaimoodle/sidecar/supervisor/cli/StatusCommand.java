@@ -1,0 +1,53 @@
+package org.openaimoodle.sidecar.supervisor.cli;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import org.openaimoodle.sidecar.supervisor.control.ControlJson;
+import org.openaimoodle.sidecar.supervisor.control.StatusReport;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code sidecarctl status}: one line like supervisord's, or JSON. */
+@Command(name = "status", description = {"Shows the state: "
+        + "openai-moodle-sidecar RUNNING pid 1234, uptime 0:12:03, restarts 2, health ok 12 ms",
+        "Exit 0 RUNNING; 3 any other state or not running; 4 supervisor unreachable."})
+final class StatusCommand implements Callable<Integer> {
+    @ParentCommand
+    private SidecarctlCommand parent;
+
+    @Option(names = "--json", description = "One JSON object: state, supervisor_pid, worker_pid, restarts, uptime_s, ...")
+    private boolean json;
+
+    @Override
+    public Integer call() {
+        LocalSidecar sidecar = parent.sidecar();
+        Optional<ProcessHandle> supervisor = sidecar.supervisor();
+        if (supervisor.isEmpty()) {
+            print(StatusReport.notRunning("(supervisor not running; start it with `sidecarctl start`)"));
+            return ExitCodes.NOT_RUNNING;
+        }
+        try {
+            StatusReport status = sidecar.status();
+            print(status);
+            return "RUNNING".equals(status.state()) ? ExitCodes.OK : ExitCodes.NOT_RUNNING;
+        } catch (IOException e) {
+            print(new StatusReport("UNKNOWN", supervisor.get().pid(), null, 0, 0, null, 0, null, null,
+                    "supervisor does not answer on " + sidecar.runDirectory().controlSocket() + ": " + e.getMessage()));
+            return ExitCodes.UNREACHABLE;
+        }
+    }
+
+    private void print(StatusReport status) {
+        if (json) {
+            Map<String, Object> fields = status.toJson();
+            System.out.println(ControlJson.write(fields));
+        } else {
+            System.out.println(status.line());
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package org.openaimoodle.sidecar.supervisor.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything the supervisor and {@code sidecarctl} read from their environment, built once by
+ * {@link ConfigLoader} (flags &gt; environment &gt; YAML file &gt; defaults) and never changed.
+ *
+ * @param host           {@code SIDECAR_HOST}, default {@code 127.0.0.1}: where the worker listens,
+ *                       probed at {@code http://host:port/health}
+ * @param port           {@code SIDECAR_PORT}, default {@code 8081}: the worker's HTTP port
+ * @param logFile        {@code SIDECAR_LOG_FILE}, default {@code /var/log/openai-sidecar.log}; empty when
+ *                       not set, so that a user without root falls back to a writable location
+ * @param runDir         {@code SIDECAR_RUN_DIR}, default {@code /run/openai-sidecar}, else
+ *                       {@code $XDG_RUNTIME_DIR/openai-sidecar}, else {@code /tmp/openai-sidecar-<uid>};
+ *                       empty when not set
+ * @param healthInterval {@code SIDECAR_HEALTH_INTERVAL}, default 2 s: time between two probes of a
+ *                       RUNNING worker
+ * @param healthTimeout  {@code SIDECAR_HEALTH_TIMEOUT}, default 1 s: a probe that takes longer failed
+ * @param healthFailures {@code SIDECAR_HEALTH_FAILURES}, default 3: failed probes in a row that make a
+ *                       RUNNING worker count as hung and be replaced
+ * @param startTimeout   {@code SIDECAR_START_TIMEOUT}, default 30 s: a STARTING worker that is not
+ *                       healthy by then is killed and started again
+ * @param stopTimeout    {@code SIDECAR_STOP_TIMEOUT}, default 10 s: time between SIGTERM and SIGKILL
+ *                       when stopping the worker
+ * @param backoffInitial {@code SIDECAR_BACKOFF_INITIAL}, default 0.5 s: delay before the first restart;
+ *                       doubles with each further restart
+ * @param backoffMax     {@code SIDECAR_BACKOFF_MAX}, default 30 s: the longest restart delay
+ * @param backoffReset   {@code SIDECAR_BACKOFF_RESET}, default 60 s: a worker healthy this long resets
+ *                       the delay to its initial value
+ * @param workerCommand  {@code SIDECAR_WORKER_COMMAND} (whitespace-separated), default
+ *                       {@code $SIDECAR_LAUNCHER_DIR/openai-moodle-sidecar --http-mode}; empty when
+ *                       neither is known
+ * @param apiKey         {@code OPENAI_API_KEY}: never used by the supervisor except to mask it in logs
+ * @param configFile     {@code --config FILE} or {@code SIDECAR_CONFIG}: the optional YAML file, passed
+ *                       on to the worker
+ */
+public record SupervisorConfig(
+        String host,
+        int port,
+        Optional<Path> logFile,
+        Optional<Path> runDir,
+        Duration healthInterval,
+        Duration healthTimeout,
+        int healthFailures,
+        Duration startTimeout,
+        Duration stopTimeout,
+        Duration backoffInitial,
+        Duration backoffMax,
+        Duration backoffReset,
+        List<String> workerCommand,
+        Optional<String> apiKey,
+        Optional<Path> configFile) {
+
+    /** The default log file; also where logrotate's configuration points. */
+    public static final Path DEFAULT_LOG_FILE = Path.of("/var/log/openai-sidecar.log");
+
+    /** Copies the list so that the record stays immutable. */
+    public SupervisorConfig {
+        workerCommand = List.copyOf(workerCommand);
+    }
+
+    /** The health URL as shown to people (the probe itself speaks HTTP over a plain socket). */
+    public String healthUrl() {
+        String shownHost = host.contains(":") ? "[" + host + "]" : host;
+        return "http://" + shownHost + ":" + port + "/health";
+    }
+
+    /** Hides the key, which a record's generated toString would print. */
+    @Override
+    public String toString() {
+        return "SupervisorConfig[" + healthUrl() + ", logFile=" + logFile + ", runDir=" + runDir
+                + ", workerCommand=" + workerCommand + "]";
+    }
+}

@@ -1,0 +1,148 @@
+package org.openaimoodle.sidecar.supervisor.logging;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The log file, written by the supervisor alone: {@code <ISO-8601 timestamp> <source> <line>}, in append
+ * mode, the API key masked in every line. A group of lines (a stack trace) is written in one piece with
+ * one timestamp. The file is reopened on {@link #reopen()} (logrotate's {@code postrotate}) and, without
+ * being asked, when the path no longer names the open file (moved or deleted). A write failure (disk full,
+ * permissions) is reported on stderr and retried with the next line; it never throws.
+ */
+public final class LogSink implements AutoCloseable {
+    private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+    private static final long ERROR_REPORT_INTERVAL_NANOS = 30_000_000_000L;
+
+    private final Path file;
+    private final KeyMasker masker;
+    private final PrintStream errors;
+
+    private FileChannel channel;
+    private Object openFileKey;
+    private long lostLines;
+    private long lastErrorReport;
+    private boolean failing;
+
+    /**
+     * @param file   the log file ({@code SIDECAR_LOG_FILE}); created if missing, never truncated
+     * @param masker hides the API key
+     * @param errors where write failures are reported (the supervisor's stderr)
+     */
+    public LogSink(Path file, KeyMasker masker, PrintStream errors) {
+        this.file = file;
+        this.masker = masker;
+        this.errors = errors;
+    }
+
+    /** Writes one line from {@code source} ({@code supervisor} or {@code worker}). */
+    public void line(String source, String line) {
+        write(source, List.of(line));
+    }
+
+    /** Writes a group of lines (a message and its stack trace) together, with one timestamp. */
+    public synchronized void write(String source, List<String> lines) {
+        String prefix = ZonedDateTime.now().format(TIMESTAMP) + " " + source + " ";
+        StringBuilder text = new StringBuilder();
+        if (lostLines > 0) {
+            text.append(prefix).append(lostLines).append(" log lines were lost while ").append(file)
+                    .append(" could not be written\n");
+        }
+        for (String line : lines) {
+            text.append(prefix).append(masker.mask(line)).append('\n');
+        }
+        try {
+            ensureOpen();
+            ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+            if (failing) {
+                errors.println("openai-moodle-sidecar: log file " + file + " is writable again");
+            }
+            failing = false;
+            lostLines = 0;
+        } catch (IOException | RuntimeException e) {
+            lostLines += lines.size();
+            reportFailure(e);
+            closeQuietly();
+        }
+    }
+
+    /** Closes the file and opens the path again: the rotated file keeps the old lines, the new one gets the next. */
+    public synchronized void reopen() {
+        closeQuietly();
+        try {
+            ensureOpen();
+        } catch (IOException | RuntimeException e) {
+            reportFailure(e);
+            closeQuietly();
+        }
+    }
+
+    /** The log file's path. */
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public synchronized void close() {
+        closeQuietly();
+    }
+
+    private void ensureOpen() throws IOException {
+        if (channel != null && !Objects.equals(currentFileKey(), openFileKey)) {
+            closeQuietly(); // moved or deleted under us: follow the path, as logrotate expects
+        }
+        if (channel == null) {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND);
+            openFileKey = currentFileKey();
+        }
+    }
+
+    private Object currentFileKey() {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private void reportFailure(Exception e) {
+        long now = System.nanoTime();
+        if (!failing || now - lastErrorReport >= ERROR_REPORT_INTERVAL_NANOS) {
+            errors.println("openai-moodle-sidecar: cannot write log file " + file + ": " + e
+                    + " (supervision continues; retrying with every line; check disk space and permissions)");
+            lastErrorReport = now;
+        }
+        failing = true;
+    }
+
+    private void closeQuietly() {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // nothing left to do with a channel we are discarding
+            }
+        }
+        channel = null;
+        openFileKey = null;
+    }
+}

@@ -1,0 +1,44 @@
+package org.openaimoodle.sidecar.supervisor.supervision;
+
+import java.time.Duration;
+
+/**
+ * Restart delays: the initial delay doubling up to a maximum, back to the initial delay once a worker
+ * stayed healthy long enough. It never gives up (a worker is always restarted) and never spins (every
+ * restart waits at least the initial delay).
+ */
+public final class RestartBackoff {
+    private final Duration initial;
+    private final Duration max;
+    private final Duration resetAfter;
+    private int consecutiveRestarts;
+
+    /**
+     * @param initial    first delay ({@code SIDECAR_BACKOFF_INITIAL}, default 0.5 s)
+     * @param max        longest delay ({@code SIDECAR_BACKOFF_MAX}, default 30 s)
+     * @param resetAfter healthy time that resets the delay ({@code SIDECAR_BACKOFF_RESET}, default 60 s)
+     */
+    public RestartBackoff(Duration initial, Duration max, Duration resetAfter) {
+        this.initial = initial;
+        this.max = max;
+        this.resetAfter = resetAfter;
+    }
+
+    /**
+     * The delay before the next start.
+     *
+     * @param healthyFor how long the worker that just went away had been healthy (zero if never)
+     */
+    public Duration nextDelay(Duration healthyFor) {
+        if (healthyFor.compareTo(resetAfter) >= 0) {
+            consecutiveRestarts = 0;
+        }
+        Duration delay = initial;
+        // Double step by step: no overflow however long the worker keeps failing.
+        for (int i = 0; i < consecutiveRestarts && delay.compareTo(max) < 0; i++) {
+            delay = delay.multipliedBy(2);
+        }
+        consecutiveRestarts++;
+        return delay.compareTo(max) > 0 ? max : delay;
+    }
+}
