@@ -1,0 +1,102 @@
+package org.openaimoodle.sidecar.worker.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private static WorkerConfig load(List<String> args, Map<String, String> env) throws ConfigException {
+        return ConfigLoader.load(CommandLineFlags.parse(args), env);
+    }
+
+    @Test
+    void defaultsMatchTheDesign() throws Exception {
+        WorkerConfig config = load(List.of(), Map.of());
+        assertEquals(Optional.empty(), config.apiKey());
+        assertEquals("https://api.openai.com/v1/chat/completions", config.chatCompletionsUri().toString());
+        assertEquals("gpt-4o-mini", config.model());
+        assertEquals(1000, config.maxTokens());
+        assertEquals(2000, config.summarizeThreshold());
+        assertEquals("127.0.0.1", config.host());
+        assertEquals(8081, config.port());
+        assertEquals(Duration.ofSeconds(25), config.requestTimeout());
+        assertEquals(1024 * 1024, config.maxBodyBytes());
+        assertEquals(4096, config.maxConcurrentRequests());
+        assertEquals(Prompts.ORIGINAL, config.prompts());
+        assertFalse(config.supervised());
+    }
+
+    @Test
+    void flagsBeatEnvironmentBeatsFileBeatsDefaults() throws Exception {
+        Path file = dir.resolve("sidecar.yaml");
+        Files.writeString(file, "OPENAI_MODEL: from-file\nMAX_TOKENS: 300\nSUMMARIZE_THRESHOLD: 40\n"
+                + "SIDECAR_LOG_FILE: /tmp/for-the-supervisor.log\n");
+        WorkerConfig config = load(List.of("--config", file.toString(), "--max-tokens=500"),
+                Map.of("MAX_TOKENS", "400", "SUMMARIZE_THRESHOLD", "50", "OPENAI_MODEL", ""));
+        assertEquals(500, config.maxTokens());
+        assertEquals(50, config.summarizeThreshold());
+        assertEquals("from-file", config.model()); // an empty variable counts as unset
+    }
+
+    @Test
+    void configFileComesFromEnvironmentToo() throws Exception {
+        Path file = dir.resolve("c.yaml");
+        Files.writeString(file, "SIDECAR_REQUEST_TIMEOUT: 2.5\nSIDECAR_PROMPT_CHAT_SYSTEM: Be brief.\n");
+        WorkerConfig config = load(List.of(), Map.of("SIDECAR_CONFIG", file.toString(), "SIDECAR_SUPERVISED", "1"));
+        assertEquals(Duration.ofMillis(2500), config.requestTimeout());
+        assertEquals("Be brief.", config.prompts().chatSystem());
+        assertTrue(config.supervised());
+    }
+
+    @Test
+    void invalidValueNamesTheVariableAndSource() {
+        ConfigException e = assertThrows(ConfigException.class, () -> load(List.of(), Map.of("SIDECAR_PORT", "http")));
+        assertTrue(e.getMessage().startsWith("SIDECAR_PORT must be a whole number"), e.getMessage());
+        assertTrue(e.getMessage().contains("environment"), e.getMessage());
+        assertFalse(e.fromCommandLine());
+
+        ConfigException flag = assertThrows(ConfigException.class, () -> load(List.of("--max-tokens=lots"), Map.of()));
+        assertTrue(flag.getMessage().startsWith("MAX_TOKENS"), flag.getMessage());
+        assertTrue(flag.fromCommandLine());
+
+        assertThrows(ConfigException.class, () -> load(List.of(), Map.of("SIDECAR_REQUEST_TIMEOUT", "0")));
+        assertThrows(ConfigException.class, () -> load(List.of(), Map.of("OPENAI_BASE_URL", "api.openai.com")));
+    }
+
+    @Test
+    void unreadableOrMalformedFileIsAConfigError() throws Exception {
+        ConfigException missing = assertThrows(ConfigException.class,
+                () -> load(List.of(), Map.of("SIDECAR_CONFIG", dir.resolve("absent.yaml").toString())));
+        assertTrue(missing.getMessage().startsWith("SIDECAR_CONFIG"), missing.getMessage());
+
+        Path nested = dir.resolve("nested.yaml");
+        Files.writeString(nested, "OPENAI_MODEL:\n  name: x\n");
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> load(List.of(), Map.of("SIDECAR_CONFIG", nested.toString())));
+        assertTrue(e.getMessage().startsWith("OPENAI_MODEL"), e.getMessage());
+
+        Path list = dir.resolve("list.yaml");
+        Files.writeString(list, "- a\n- b\n");
+        assertThrows(ConfigException.class, () -> load(List.of(), Map.of("SIDECAR_CONFIG", list.toString())));
+    }
+
+    @Test
+    void toStringNeverShowsTheKey() throws Exception {
+        WorkerConfig config = load(List.of(), Map.of("OPENAI_API_KEY", "sk-test-FAKE1234567890abcd"));
+        assertFalse(config.toString().contains("FAKE1234567890abcd"));
+    }
+}

@@ -1,0 +1,169 @@
+package org.openaimoodle.sidecar.worker.fake;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * A stand-in for an OpenAI-compatible Chat Completions API on loopback, for tests and the benchmark.
+ * It answers {@code POST …/chat/completions} in the real wire format; each test scripts the next answers
+ * ({@link #enqueue}) — any status, headers such as {@code Retry-After}, a delay, a dropped connection, a
+ * non-JSON body, empty {@code choices} — and reads back what arrived ({@link #received()}). Without a
+ * script it answers every request with {@link #defaultAnswer}.
+ *
+ * <p>Standalone: {@code FakeUpstream PORT [LATENCY_MS]} serves until killed, every answer after the given
+ * latency.
+ */
+public final class FakeUpstream implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final Deque<FakeAnswer> script = new ArrayDeque<>();
+    private final List<ReceivedRequest> received = new ArrayList<>();
+    private volatile FakeAnswer defaultAnswer = FakeAnswer.text("Hello from the fake upstream");
+    /** Standalone (benchmark) runs keep no record, so memory stays flat over millions of requests. */
+    private volatile boolean recordNothing;
+
+    private FakeUpstream(int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 8192);
+        server.createContext("/", this::handle);
+        server.setExecutor(executor);
+        server.start();
+    }
+
+    /** @return a fake upstream on a free loopback port */
+    public static FakeUpstream start() throws IOException {
+        return new FakeUpstream(0);
+    }
+
+    /** @return a fake upstream on the given loopback port */
+    public static FakeUpstream start(int port) throws IOException {
+        return new FakeUpstream(port);
+    }
+
+    /** @return the bound port */
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** @return the base URL to configure as {@code OPENAI_BASE_URL}, e.g. {@code http://127.0.0.1:1234/v1} */
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port() + "/v1";
+    }
+
+    /** Queues answers for the next requests, in order; once they are used up the default answer applies. */
+    public synchronized FakeUpstream enqueue(FakeAnswer... answers) {
+        script.addAll(List.of(answers));
+        return this;
+    }
+
+    /** Sets the answer for requests beyond the script. */
+    public FakeUpstream defaultAnswer(FakeAnswer answer) {
+        this.defaultAnswer = answer;
+        return this;
+    }
+
+    /** Forgets the script, the default answer and what was received. */
+    public synchronized void reset() {
+        script.clear();
+        received.clear();
+        defaultAnswer = FakeAnswer.text("Hello from the fake upstream");
+    }
+
+    /** @return a copy of the requests received so far, in arrival order */
+    public synchronized List<ReceivedRequest> received() {
+        return List.copyOf(received);
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        Instant at = Instant.now();
+        byte[] body;
+        try (InputStream in = exchange.getRequestBody()) {
+            body = in.readAllBytes();
+        }
+        Map<String, String> headers = new TreeMap<>();
+        exchange.getRequestHeaders().forEach((name, values) ->
+                headers.put(name.toLowerCase(Locale.ROOT), String.join(",", values)));
+        FakeAnswer answer;
+        synchronized (this) {
+            if (!recordNothing) {
+                received.add(new ReceivedRequest(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+                        headers, parse(body), at));
+            }
+            answer = script.isEmpty() ? defaultAnswer : script.poll();
+        }
+        try {
+            if (!answer.delay().isZero()) {
+                Thread.sleep(answer.delay());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (answer.dropConnection()) {
+            // Closing without a status line makes the server drop the TCP connection: "connection reset".
+            exchange.close();
+            return;
+        }
+        byte[] bytes = answer.body().getBytes(StandardCharsets.UTF_8);
+        answer.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
+        exchange.getResponseHeaders().set("Content-Type", answer.contentType());
+        exchange.sendResponseHeaders(answer.status(), bytes.length == 0 ? -1 : bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        } catch (IOException e) {
+            // the client gave up (deadline); nothing to do
+        }
+    }
+
+    private static JsonNode parse(byte[] body) {
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    /**
+     * Runs standalone for the benchmark.
+     *
+     * @param args PORT and optionally LATENCY_MS (default 0)
+     */
+    public static void main(String[] args) throws IOException, InterruptedException {
+        if (args.length < 1 || args.length > 2) {
+            System.err.println("usage: FakeUpstream PORT [LATENCY_MS]");
+            System.exit(2);
+        }
+        FakeUpstream upstream = start(Integer.parseInt(args[0]));
+        long latency = args.length > 1 ? Long.parseLong(args[1]) : 0;
+        upstream.defaultAnswer(FakeAnswer.text("Hello from the fake upstream").after(Duration.ofMillis(latency)));
+        upstream.recordNothing = true;
+        System.err.println("fake upstream on " + upstream.baseUrl() + ", latency " + latency + " ms");
+        Thread.currentThread().join();
+    }
+}
