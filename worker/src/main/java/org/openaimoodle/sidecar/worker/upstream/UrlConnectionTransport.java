@@ -33,7 +33,7 @@ public final class UrlConnectionTransport implements UpstreamTransport {
             connection.setReadTimeout(atLeastOneMilli(timeout));
             connection.setInstanceFollowRedirects(false);
             connection.setDoOutput(true);
-            connection.setFixedLengthStreamingMode(body.length);
+            // No streaming mode: in it, a 401 answer surfaces as HttpRetryException with its body lost.
             headers.forEach(connection::setRequestProperty);
             try (OutputStream out = connection.getOutputStream()) {
                 out.write(body);
