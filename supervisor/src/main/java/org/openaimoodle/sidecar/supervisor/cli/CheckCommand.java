@@ -46,20 +46,24 @@ final class CheckCommand implements Callable<Integer> {
             System.out.println("CRITICAL - " + problem + "; " + supervisor);
             return ExitCodes.FAILED;
         }
-        String repair = repair(sidecar);
+        Repair repair = repair(sidecar);
         Optional<StatusReport> healthy = sidecar.awaitHealthy(Duration.ofMillis((long) (waitSeconds * 1000)),
-                null, null, null);
+                repair.replacedWorker(), repair.startedSupervisor(), null);
         if (healthy.isPresent() && sidecar.probe().healthy()) {
-            System.out.println("REPAIRED - " + problem + "; " + repair + "; now " + healthy.get().line());
+            System.out.println("REPAIRED - " + problem + "; " + repair.description() + "; now " + healthy.get().line());
         } else {
-            System.out.println("CRITICAL - " + problem + "; " + repair + " but the worker is still not healthy; "
-                    + "see `sidecarctl logs`");
+            System.out.println("CRITICAL - " + problem + "; " + repair.description()
+                    + " but the worker is still not healthy; see `sidecarctl logs`");
         }
         return ExitCodes.FAILED;
     }
 
-    /** Starts what is missing or restarts what is stuck; returns what it did. */
-    private static String repair(LocalSidecar sidecar) throws IOException {
+    /** What a repair did: in words, the supervisor it started (or null), the worker it replaced (or null). */
+    private record Repair(String description, Process startedSupervisor, Long replacedWorker) {
+    }
+
+    /** Starts what is missing or restarts what is stuck. */
+    private static Repair repair(LocalSidecar sidecar) throws IOException {
         Optional<ProcessHandle> supervisor = sidecar.supervisor();
         if (supervisor.isPresent()) {
             StatusReport status;
@@ -69,16 +73,18 @@ final class CheckCommand implements Callable<Integer> {
                 // Alive but deaf: replace the whole supervisor (its worker follows it out via stdin EOF).
                 supervisor.get().destroyForcibly();
                 supervisor.get().onExit().join();
-                sidecar.startDetached();
-                return "killed the unresponsive supervisor pid " + supervisor.get().pid() + " and started a new one";
+                Process started = sidecar.startDetached();
+                return new Repair("killed the unresponsive supervisor pid " + supervisor.get().pid()
+                        + " and started a new one (pid " + started.pid() + ")", started, null);
             }
             if ("RUNNING".equals(status.state())) {
                 sidecar.send("restart");
-                return "restarted the worker" + (status.workerPid() == null ? "" : " pid " + status.workerPid());
+                return new Repair("restarted the worker" + (status.workerPid() == null ? "" : " pid "
+                        + status.workerPid()), null, status.workerPid());
             }
-            return "the supervisor is already replacing the worker (" + status.state() + ")";
+            return new Repair("the supervisor is already replacing the worker (" + status.state() + ")", null, null);
         }
         Process started = sidecar.startDetached();
-        return "started the supervisor (pid " + started.pid() + ")";
+        return new Repair("started the supervisor (pid " + started.pid() + ")", started, null);
     }
 }

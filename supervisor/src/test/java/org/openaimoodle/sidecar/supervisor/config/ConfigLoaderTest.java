@@ -1,0 +1,94 @@
+package org.openaimoodle.sidecar.supervisor.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void defaultsMatchTheDocumentedTable() {
+        SupervisorConfig config = ConfigLoader.load(Map.of(), Map.of());
+        assertEquals("127.0.0.1", config.host());
+        assertEquals(8081, config.port());
+        assertEquals(Duration.ofSeconds(2), config.healthInterval());
+        assertEquals(Duration.ofSeconds(1), config.healthTimeout());
+        assertEquals(3, config.healthFailures());
+        assertEquals(Duration.ofSeconds(30), config.startTimeout());
+        assertEquals(Duration.ofSeconds(10), config.stopTimeout());
+        assertEquals(Duration.ofMillis(500), config.backoffInitial());
+        assertEquals(Duration.ofSeconds(30), config.backoffMax());
+        assertEquals(Duration.ofSeconds(60), config.backoffReset());
+        assertEquals(Optional.empty(), config.logFile());
+        assertEquals(List.of(), config.workerCommand());
+    }
+
+    @Test
+    void flagsBeatEnvironmentWhichBeatsTheFileWhichBeatsDefaults() throws IOException {
+        Path file = dir.resolve("sidecar.yaml");
+        Files.writeString(file, "SIDECAR_PORT: 9001\nSIDECAR_HOST: 127.0.0.2\nSIDECAR_HEALTH_FAILURES: 5\n"
+                + "SIDECAR_STOP_TIMEOUT: 2.5\n");
+        SupervisorConfig config = ConfigLoader.load(Map.of("SIDECAR_CONFIG", file.toString(), "SIDECAR_PORT", "9003"),
+                Map.of("SIDECAR_PORT", "9002", "SIDECAR_HOST", "127.0.0.3"));
+        assertEquals(9003, config.port());
+        assertEquals("127.0.0.3", config.host());
+        assertEquals(5, config.healthFailures());
+        assertEquals(Duration.ofMillis(2500), config.stopTimeout());
+        assertEquals(Duration.ofSeconds(2), config.healthInterval());
+    }
+
+    @Test
+    void workerCommandComesFromTheLauncherDirectoryOrTheOverride() {
+        assertEquals(List.of("/opt/sidecar/bin/openai-moodle-sidecar", "--http-mode"),
+                ConfigLoader.load(Map.of(), Map.of("SIDECAR_LAUNCHER_DIR", "/opt/sidecar/bin")).workerCommand());
+        assertEquals(List.of("/usr/bin/env", "worker", "--x"), ConfigLoader.load(Map.of(),
+                Map.of("SIDECAR_LAUNCHER_DIR", "/opt", "SIDECAR_WORKER_COMMAND", " /usr/bin/env  worker --x")).workerCommand());
+    }
+
+    @Test
+    void invalidValuesNameTheVariableAndWhatIsExpected() {
+        assertMessage(Map.of("SIDECAR_PORT", "80810"), "SIDECAR_PORT: expected a TCP port 1-65535, got '80810'");
+        assertMessage(Map.of("SIDECAR_HEALTH_INTERVAL", "soon"), "SIDECAR_HEALTH_INTERVAL: expected a number of seconds");
+        assertMessage(Map.of("SIDECAR_STOP_TIMEOUT", "0"), "SIDECAR_STOP_TIMEOUT: expected a number of seconds greater than 0");
+        assertMessage(Map.of("SIDECAR_HEALTH_FAILURES", "0"), "SIDECAR_HEALTH_FAILURES: expected a whole number");
+        assertMessage(Map.of("SIDECAR_BACKOFF_INITIAL", "10", "SIDECAR_BACKOFF_MAX", "5"),
+                "SIDECAR_BACKOFF_MAX: must be at least SIDECAR_BACKOFF_INITIAL");
+        assertMessage(Map.of("SIDECAR_CONFIG", dir.resolve("missing.yaml").toString()), "SIDECAR_CONFIG: file");
+    }
+
+    @Test
+    void nestedOrBrokenYamlIsAConfigurationError() throws IOException {
+        Path nested = dir.resolve("nested.yaml");
+        Files.writeString(nested, "SIDECAR_PORT:\n  value: 1\n");
+        assertMessage(Map.of("SIDECAR_CONFIG", nested.toString()), "SIDECAR_PORT in " + nested);
+        Path broken = dir.resolve("broken.yaml");
+        Files.writeString(broken, "SIDECAR_PORT: [1, 2\n");
+        assertMessage(Map.of("SIDECAR_CONFIG", broken.toString()), "is not valid YAML");
+    }
+
+    @Test
+    void theKeyIsNeverInTheConfigurationsText() {
+        SupervisorConfig config = ConfigLoader.load(Map.of(), Map.of("OPENAI_API_KEY", "sk-test-FAKE1234567890abcd"));
+        assertFalse(config.toString().contains("FAKE"));
+        assertEquals(Optional.of("sk-test-FAKE1234567890abcd"), config.apiKey());
+    }
+
+    private static void assertMessage(Map<String, String> environment, String expected) {
+        ConfigException error = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(), environment));
+        assertTrue(error.getMessage().startsWith(expected) || error.getMessage().contains(expected), error.getMessage());
+    }
+}

@@ -1,0 +1,37 @@
+package org.openaimoodle.sidecar.supervisor.supervision;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+class RestartBackoffTest {
+    private final RestartBackoff backoff = new RestartBackoff(Duration.ofMillis(500), Duration.ofSeconds(30),
+            Duration.ofSeconds(60));
+
+    @Test
+    void delayDoublesFromHalfASecondUpToThirtySeconds() {
+        long[] expected = {500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000};
+        for (long millis : expected) {
+            assertEquals(Duration.ofMillis(millis), backoff.nextDelay(Duration.ZERO));
+        }
+    }
+
+    @Test
+    void neverGivesUpAndNeverOverflowsAfterThousandsOfRestarts() {
+        for (int i = 0; i < 10_000; i++) {
+            backoff.nextDelay(Duration.ofSeconds(1));
+        }
+        assertEquals(Duration.ofSeconds(30), backoff.nextDelay(Duration.ZERO));
+    }
+
+    @Test
+    void sixtySecondsHealthyResetsTheDelay() {
+        backoff.nextDelay(Duration.ZERO);
+        backoff.nextDelay(Duration.ZERO);
+        assertEquals(Duration.ofSeconds(2), backoff.nextDelay(Duration.ofSeconds(59)));
+        assertEquals(Duration.ofMillis(500), backoff.nextDelay(Duration.ofSeconds(60)));
+        assertEquals(Duration.ofSeconds(1), backoff.nextDelay(Duration.ZERO));
+    }
+}
