@@ -3,14 +3,17 @@ package org.openaimoodle.sidecar.worker.upstream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 
+import io.helidon.common.buffers.DataReader;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.RuntimeUnknownHostException;
 import io.helidon.webclient.api.WebClient;
 
 /**
@@ -48,12 +51,17 @@ public final class HelidonTransport implements UpstreamTransport {
             return new TransportResponse(response.status().code(), responseHeaders, responseBody);
         } catch (UncheckedIOException e) {
             throw e.getCause(); // unwrap, so timeouts stay SocketTimeoutException for the caller
+        } catch (DataReader.InsufficientDataAvailableException e) {
+            // Helidon's way of saying the peer closed the connection mid-answer.
+            throw new IOException("connection closed before a complete answer", e);
+        } catch (RuntimeUnknownHostException e) {
+            throw new UnknownHostException(e.getMessage());
         } catch (IllegalArgumentException e) {
             // Helidon reports a host it cannot resolve this way; to the caller it is a connection failure.
             if (e.getCause() instanceof IOException cause) {
                 throw cause;
             }
-            throw new java.net.UnknownHostException(e.getMessage());
+            throw new UnknownHostException(e.getMessage());
         }
     }
 }

@@ -120,4 +120,17 @@ class ChatCompletionsClientTest {
         assertEquals(3, e.attempts());
         assertTrue(millis >= 700, "backed off twice, took " + millis);
     }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void droppedConnectionIsRetriedLikeARefusedOne(UpstreamTransport transport) throws Exception {
+        upstream.enqueue(FakeAnswer.closeConnection(), FakeAnswer.text("recovered"));
+        assertEquals("recovered", client(transport).complete(HELLO, 10, Deadline.after(Duration.ofSeconds(5))));
+        assertEquals(2, upstream.received().size());
+        upstream.defaultAnswer(FakeAnswer.closeConnection());
+        UpstreamException e = assertThrows(UpstreamException.class,
+                () -> client(transport).complete(HELLO, 10, Deadline.after(Duration.ofSeconds(5))));
+        assertEquals(UpstreamException.Kind.UNREACHABLE, e.kind(), e.getMessage());
+        assertEquals(5, upstream.received().size());
+    }
 }
