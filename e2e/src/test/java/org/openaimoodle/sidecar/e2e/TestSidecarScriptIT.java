@@ -1,0 +1,77 @@
+package org.openaimoodle.sidecar.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code shell/test-sidecar.sh}, the original guide's "full test suite": all PASS against a live
+ * sidecar (started by {@code sidecarctl start}, talking to the fake upstream), and FAIL lines with
+ * a non-zero exit against a port where nothing listens.
+ */
+class TestSidecarScriptIT {
+
+    @TempDir
+    Path dir;
+
+    private FakeUpstreamProcess upstream;
+    private SidecarUnderTest sidecar;
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        try {
+            if (sidecar != null) {
+                sidecar.close();
+            }
+        } finally {
+            if (upstream != null) {
+                upstream.close();
+            }
+        }
+    }
+
+    @Test
+    void passesEveryCheckAgainstALiveSidecar() throws Exception {
+        upstream = FakeUpstreamProcess.start();
+        sidecar = new SidecarUnderTest(dir, Map.of(
+                "OPENAI_API_KEY", SidecarUnderTest.FAKE_KEY,
+                "OPENAI_BASE_URL", upstream.baseUrl()));
+        sidecar.start();
+
+        ProcessRun.Finished suite = sidecar.run(Checkout.TEST_SIDECAR.toString(), sidecar.baseUrl());
+
+        List<String> lines = suite.output().lines().toList();
+        assertAll(
+                () -> assertEquals(0, suite.exitCode(), () -> suite + "\nsidecar log:\n" + sidecar.logTail()),
+                () -> assertEquals(6, lines.stream().filter(line -> line.startsWith("PASS ")).count(), suite::toString),
+                () -> assertTrue(lines.stream().noneMatch(line -> line.startsWith("FAIL ")), suite::toString),
+                () -> assertTrue(suite.output().contains("PASS bad request (not JSON): 400 invalid_json"), suite::toString),
+                () -> assertFalse(suite.output().contains(SidecarUnderTest.FAKE_KEY), "the API key was printed"));
+    }
+
+    @Test
+    void failsEveryCheckWithNonZeroExitWhenNothingListens() throws Exception {
+        int deadPort = SidecarUnderTest.freePort();
+
+        ProcessRun.Finished suite = ProcessRun.run(
+                List.of(Checkout.TEST_SIDECAR.toString(), "http://127.0.0.1:" + deadPort),
+                SidecarUnderTest.baseEnvironment(), dir, null, java.time.Duration.ofSeconds(60));
+
+        List<String> lines = suite.output().lines().toList();
+        assertAll(
+                () -> assertNotEquals(0, suite.exitCode(), suite::toString),
+                () -> assertEquals(6, lines.stream().filter(line -> line.startsWith("FAIL ")).count(), suite::toString),
+                () -> assertTrue(lines.stream().noneMatch(line -> line.startsWith("PASS ")), suite::toString),
+                () -> assertTrue(suite.output().contains("Is the sidecar running?"), suite::toString));
+    }
+}
