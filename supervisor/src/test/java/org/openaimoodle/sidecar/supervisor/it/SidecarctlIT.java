@@ -1,0 +1,219 @@
+package org.openaimoodle.sidecar.supervisor.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openaimoodle.sidecar.supervisor.rundir.ProcessRole;
+import org.openaimoodle.sidecar.supervisor.rundir.RunDirectory;
+
+/** What an administrator sees from each sidecarctl command, with real supervisor and worker processes. */
+class SidecarctlIT {
+    private static final Duration FIRST_HEALTHY = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    private final List<SidecarUnderTest> sidecars = new ArrayList<>();
+    private final List<Process> strays = new ArrayList<>();
+
+    @AfterEach
+    void killEverything() {
+        sidecars.forEach(SidecarUnderTest::close);
+        strays.forEach(Process::destroyForcibly);
+    }
+
+    private SidecarUnderTest sidecar(String name) throws IOException {
+        Path home = Files.createDirectories(dir.resolve(name));
+        SidecarUnderTest sidecar = new SidecarUnderTest(home);
+        sidecars.add(sidecar);
+        return sidecar;
+    }
+
+    private static long awaitHealthyWorker(SidecarUnderTest sidecar) {
+        return await().atMost(FIRST_HEALTHY).pollInterval(Duration.ofMillis(100))
+                .until(sidecar::healthyWorkerPid, Optional::isPresent).get();
+    }
+
+    private static void awaitState(SidecarUnderTest sidecar, String state) {
+        await().atMost(FIRST_HEALTHY).pollInterval(Duration.ofMillis(200))
+                .until(() -> sidecar.ctl("status").stdout().contains(" " + state));
+    }
+
+    @Test
+    void secondRunIsRefusedWithExit1NamingTheRunningPid() throws Exception {
+        SidecarUnderTest sidecar = sidecar("a");
+        sidecar.run();
+        awaitHealthyWorker(sidecar);
+        long supervisor = sidecar.supervisor().orElseThrow().pid();
+        SidecarUnderTest.Result second = sidecar.ctl("run");
+        assertEquals(1, second.exitCode(), second.toString());
+        assertTrue(second.stderr().contains("already running (pid " + supervisor + ""), second.toString());
+    }
+
+    @Test
+    void statusExitCodeTellsEveryState() throws Exception {
+        SidecarUnderTest running = sidecar("running");
+        SidecarUnderTest.Result none = running.ctl("status");
+        assertEquals(3, none.exitCode(), none.toString());
+        assertTrue(none.stdout().startsWith("openai-moodle-sidecar STOPPED"), none.toString());
+        assertTrue(running.ctl("status", "--json").stdout().contains("\"state\":\"STOPPED\""));
+
+        running.run();
+        long worker = awaitHealthyWorker(running);
+        awaitState(running, "RUNNING");
+        SidecarUnderTest.Result ok = running.ctl("status");
+        assertEquals(0, ok.exitCode(), ok.toString());
+        assertTrue(ok.stdout().matches("(?s)openai-moodle-sidecar RUNNING pid " + worker
+                + ", uptime \\d+:\\d\\d:\\d\\d, restarts 0, health ok \\d+ ms\\s*"), ok.stdout());
+        String json = running.ctl("status", "--json").stdout();
+        for (String field : List.of("\"state\":\"RUNNING\"", "\"supervisor_pid\":", "\"worker_pid\":" + worker,
+                "\"restarts\":0", "\"uptime_s\":")) {
+            assertTrue(json.contains(field), field + " in " + json);
+        }
+
+        // Unreachable: the supervisor exists but cannot answer.
+        long supervisor = running.supervisor().orElseThrow().pid();
+        SidecarUnderTest.signal("STOP", supervisor);
+        try {
+            SidecarUnderTest.Result deaf = running.ctl("status");
+            assertEquals(4, deaf.exitCode(), deaf.toString());
+        } finally {
+            SidecarUnderTest.signal("CONT", supervisor);
+        }
+
+        SidecarUnderTest starting = sidecar("starting").with("SIDECAR_WORKER_COMMAND", "sleep 600");
+        starting.run();
+        awaitState(starting, "STARTING");
+        assertEquals(3, starting.ctl("status").exitCode());
+
+        SidecarUnderTest backoff = sidecar("backoff").with("SIDECAR_WORKER_COMMAND", "false")
+                .with("SIDECAR_BACKOFF_INITIAL", "60").with("SIDECAR_BACKOFF_MAX", "60");
+        backoff.run();
+        awaitState(backoff, "BACKOFF");
+        SidecarUnderTest.Result inBackoff = backoff.ctl("status");
+        assertEquals(3, inBackoff.exitCode());
+        assertTrue(inBackoff.stdout().contains("last exit 1"), inBackoff.toString());
+
+        Path stubborn = dir.resolve("stubborn-worker.sh");
+        Files.writeString(stubborn, "#!/bin/sh\ntrap '' TERM\nwhile :; do sleep 1; done\n");
+        Files.setPosixFilePermissions(stubborn, PosixFilePermissions.fromString("rwx------"));
+        SidecarUnderTest stopping = sidecar("stopping").with("SIDECAR_WORKER_COMMAND", stubborn.toString())
+                .with("SIDECAR_STOP_TIMEOUT", "60");
+        stopping.run();
+        awaitState(stopping, "STARTING");
+        stopping.ctl("restart", "--wait", "0.1");
+        awaitState(stopping, "STOPPING");
+        assertEquals(3, stopping.ctl("status").exitCode());
+    }
+
+    @Test
+    void restartGivesANewHealthyWorker() throws Exception {
+        SidecarUnderTest sidecar = sidecar("a");
+        sidecar.run();
+        long first = awaitHealthyWorker(sidecar);
+        SidecarUnderTest.Result restart = sidecar.ctl("restart");
+        assertEquals(0, restart.exitCode(), restart.toString());
+        long second = sidecar.healthyWorkerPid().orElseThrow();
+        assertTrue(second != first, "new pid expected, still " + first);
+        assertTrue(restart.stdout().contains("RUNNING pid " + second), restart.toString());
+        assertTrue(ProcessHandle.of(first).filter(ProcessHandle::isAlive).isEmpty());
+    }
+
+    @Test
+    void checkRepairsAMissingSupervisorWithExit1ThenReportsHealthyWithExit0() throws Exception {
+        SidecarUnderTest sidecar = sidecar("a");
+        SidecarUnderTest.Result critical = sidecar.ctl("check", "--no-repair");
+        assertEquals(1, critical.exitCode(), critical.toString());
+        assertTrue(critical.stdout().startsWith("CRITICAL - "), critical.toString());
+        assertTrue(sidecar.supervisor().isEmpty(), "--no-repair changes nothing");
+
+        SidecarUnderTest.Result repaired = sidecar.ctl("check");
+        assertEquals(1, repaired.exitCode(), repaired.toString());
+        assertTrue(repaired.stdout().startsWith("REPAIRED - "), repaired.toString());
+        assertTrue(sidecar.healthy());
+
+        SidecarUnderTest.Result ok = sidecar.ctl("check");
+        assertEquals(0, ok.exitCode(), ok.toString());
+        assertTrue(ok.stdout().startsWith("OK - "), ok.toString());
+    }
+
+    @Test
+    void reopenLogsAfterRenameKeepsOldLinesInTheOldFileAndNewLinesInTheNewOne() throws Exception {
+        SidecarUnderTest sidecar = sidecar("a");
+        sidecar.run();
+        awaitHealthyWorker(sidecar);
+        Path rotated = sidecar.logFile.resolveSibling("openai-sidecar.log.1");
+        Files.move(sidecar.logFile, rotated);
+        SidecarUnderTest.Result reopen = sidecar.ctl("reopen-logs");
+        assertEquals(0, reopen.exitCode(), reopen.toString());
+        sidecar.ctl("restart");
+
+        String old = Files.readString(rotated);
+        String fresh = sidecar.log();
+        assertTrue(old.contains("STARTING -> RUNNING"), old);
+        assertFalse(old.contains("log file reopened"), old);
+        assertFalse(old.contains("restart requested"), old);
+        assertTrue(fresh.contains("log file reopened"), fresh);
+        assertTrue(fresh.contains("restart requested"), fresh);
+        assertFalse(fresh.contains("STOPPED -> STARTING"), fresh);
+    }
+
+    @Test
+    void startDetachesShowsProgressAndStopEndsEverything() throws Exception {
+        SidecarUnderTest sidecar = sidecar("a");
+        SidecarUnderTest.Result start = sidecar.ctl("start", "--wait", "60");
+        assertEquals(0, start.exitCode(), start.toString());
+        assertTrue(start.stdout().contains("supervisor starting"), start.toString());
+        assertTrue(start.stdout().contains("RUNNING pid"), start.toString());
+        ProcessHandle supervisor = sidecar.supervisor().orElseThrow(); // outlived the start command
+        ProcessHandle worker = sidecar.worker().orElseThrow();
+        assertTrue(sidecar.healthy());
+
+        SidecarUnderTest.Result again = sidecar.ctl("start");
+        assertEquals(0, again.exitCode(), again.toString());
+        assertTrue(again.stdout().contains("already running (pid " + supervisor.pid() + ")"), again.toString());
+
+        SidecarUnderTest.Result stop = sidecar.ctl("stop");
+        assertEquals(0, stop.exitCode(), stop.toString());
+        assertFalse(supervisor.isAlive());
+        assertFalse(worker.isAlive());
+        assertFalse(sidecar.healthy());
+
+        SidecarUnderTest.Result stopAgain = sidecar.ctl("stop");
+        assertEquals(0, stopAgain.exitCode(), stopAgain.toString());
+        assertEquals(0, sidecar.ctl("reopen-logs").exitCode(), "reopen-logs with nothing running");
+        SidecarUnderTest.Result logs = sidecar.ctl("logs", "-n", "2");
+        assertEquals(0, logs.exitCode(), logs.toString());
+        assertEquals(2, logs.stdout().lines().count(), logs.toString());
+        assertTrue(logs.stdout().contains("supervisor exiting with code 0"), logs.toString());
+    }
+
+    @Test
+    void staleWorkerOfADeadSupervisorIsStoppedAtStart() throws Exception {
+        SidecarUnderTest sidecar = sidecar("a");
+        Process stale = new ProcessBuilder("sleep", "600").start();
+        strays.add(stale);
+        RunDirectory.resolve(Optional.of(sidecar.runDir), Map.of()).prepare()
+                .recordProcess(ProcessRole.WORKER, stale.toHandle());
+        sidecar.run();
+        awaitHealthyWorker(sidecar);
+        assertFalse(stale.isAlive());
+        assertTrue(sidecar.log().contains("found worker pid " + stale.pid() + " left by a previous supervisor"),
+                sidecar.log());
+    }
+}
