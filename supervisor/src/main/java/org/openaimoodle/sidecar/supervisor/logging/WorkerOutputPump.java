@@ -29,14 +29,14 @@ public final class WorkerOutputPump implements Runnable {
     @Override
     public void run() {
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(output, StandardCharsets.UTF_8))) {
-            String next = reader.readLine();
+            String next = readLine(reader);
             while (next != null) {
                 List<String> group = new ArrayList<>();
                 group.add(next);
                 next = null;
                 // Only what is already buffered: waiting for more would delay every ordinary line.
                 while (reader.ready()) {
-                    String line = reader.readLine();
+                    String line = readLine(reader);
                     if (line == null) {
                         break;
                     }
@@ -48,11 +48,24 @@ public final class WorkerOutputPump implements Runnable {
                 }
                 sink.write("worker", group);
                 if (next == null) {
-                    next = reader.readLine();
+                    next = readLine(reader);
                 }
             }
         } catch (IOException e) {
             sink.line("supervisor", "reading the worker's output failed: " + e);
+        }
+    }
+
+    /**
+     * One line, or null at the end. When the worker exits, the JDK's process reaper moves what is left in
+     * the pipe into a buffer and closes the pipe, which can fail a read that is blocked at that moment
+     * ("Stream closed"); reading again returns those last lines, so they are not lost.
+     */
+    private static String readLine(BufferedReader reader) throws IOException {
+        try {
+            return reader.readLine();
+        } catch (IOException e) {
+            return reader.readLine();
         }
     }
 

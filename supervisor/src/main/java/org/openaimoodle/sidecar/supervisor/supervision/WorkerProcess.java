@@ -67,14 +67,15 @@ public final class WorkerProcess {
     public void terminate() {
         // Remember its children now: once the worker is gone they are re-parented and no longer its descendants.
         descendantsAtTerminate.addAll(process.descendants().toList());
-        process.destroy();
+        // Through the handle: Process.destroy() would also close our end of its output pipe and lose its last lines.
+        process.toHandle().destroy();
     }
 
     /** SIGKILL to the worker and everything it started. */
     public void kill() {
         List<ProcessHandle> family = new ArrayList<>(descendantsAtTerminate);
         family.addAll(process.descendants().toList());
-        process.destroyForcibly();
+        process.toHandle().destroyForcibly();
         family.forEach(ProcessHandle::destroyForcibly);
     }
 
