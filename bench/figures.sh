@@ -1,0 +1,178 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154,SC2034,SC2119,SC2120  # root, out, results, build, FAKE_KEY ... are set by bench/run.sh
+# The figures of issue #5, one function each, called in order by bench/run.sh. Each records its
+# numbers with `record` and stops what it started.
+
+launcher=""
+sidecarctl=""
+
+start_nginx() {
+    launcher=$root/shell/openai-moodle-sidecar
+    sidecarctl=$root/shell/sidecarctl
+    fake_port=$(free_port)
+    proxy_port=$(free_port)
+    local prefix=$out/nginx
+    mkdir -p "$prefix"
+    sed -e "s#@PREFIX@#$prefix#g" -e "s#@FAKE_PORT@#$fake_port#g" -e "s#@PROXY_PORT@#$proxy_port#g" \
+        "$root/bench/nginx/nginx.conf.template" >"$prefix/nginx.conf"
+    nginx -e "$prefix/error.log" -c "$prefix/nginx.conf" -p "$prefix" >"$out/logs/nginx.log" 2>&1 &
+    tracked_pids+=($!)
+    if ! wait_port "$fake_port" || ! wait_port "$proxy_port"; then
+        die "nginx did not start: see $prefix/error.log"
+    fi
+    fake_url=http://127.0.0.1:$fake_port/v1
+    printf '%s' '{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are a helpful educational assistant integrated with Moodle."},{"role":"user","content":"What is photosynthesis?"}],"max_tokens":1000}' >"$out/chat-completions.json"
+    printf '%s' '{"action":"chat","content":"What is photosynthesis?","context":null,"user_id":42}' >"$out/ai-chat.json"
+    printf '%s\n' '{"action":"chat","content":"What is photosynthesis?","context":null,"user_id":42}' >"$out/stdio-request.json"
+}
+
+# start_worker NAME UPSTREAM_URL [ENV=VALUE...]: the worker alone in HTTP mode on a free port.
+# Sets worker_port and worker_pid; records NAME.start_ms.
+start_worker() {
+    local name=$1 upstream=$2
+    worker_port=$(free_port)
+    watch_start "$worker_port" 30 "$out/logs/$name.log" env OPENAI_API_KEY="$FAKE_KEY" OPENAI_BASE_URL="$upstream" \
+        SIDECAR_PORT="$worker_port" SIDECAR_RUN_DIR="$out/run" "${@:3}" "$launcher" --http-mode
+    worker_pid=$WATCH_PID
+    [ "$WATCH_MS" != -1 ] || die "worker $name never became healthy: see bench/out/logs/$name.log"
+}
+
+# run_wrk PATH CONNECTIONS URL BODY MARKER
+run_wrk() {
+    local path=$1 connections=$2 threads=2 line pair
+    [ "$connections" -eq 1 ] && threads=1
+    line=$(wrk -t"$threads" -c"$connections" -d"${DURATION}s" --timeout 10s --latency \
+        -s "$root/bench/wrk/post.lua" "$3" -- "$4" "$5" | tee -a "$out/logs/wrk.log" | grep '^BENCH ') \
+        || die "wrk failed against $3: see bench/out/logs/wrk.log"
+    for pair in ${line#BENCH }; do
+        record "fig1.$path.c$connections.${pair%%=*}" "${pair#*=}"
+    done
+    say "  $path c=$connections: ${line#BENCH }"
+}
+
+# Figure 1: the same chat request direct to the fake, via the sidecar, via nginx; same run.
+figure_added_latency() {
+    say "figure 1: added latency (${DURATION}s per point)"
+    start_worker fig1-worker "$fake_url"
+    local sidecar_url=http://127.0.0.1:$worker_port/ai c
+    curl -s -X POST --data-binary @"$out/ai-chat.json" "$sidecar_url" >"$out/fig1-sample-reply.json" || true
+    grep -q '"success":true' "$out/fig1-sample-reply.json" \
+        || say "  the sidecar does not answer with success (see bench/out/fig1-sample-reply.json): failures will be counted"
+    record fig1.worker_idle_rss_kb "$(proc_status "$worker_pid" VmRSS)"
+    # Warm-up: the JIT compiles the hot path before anything is measured.
+    wrk -t2 -c16 -d5s -s "$root/bench/wrk/post.lua" "$sidecar_url" -- "$out/ai-chat.json" '"success":true' >/dev/null
+    wrk -t2 -c16 -d2s -s "$root/bench/wrk/post.lua" "http://127.0.0.1:$proxy_port/v1/chat/completions" \
+        -- "$out/chat-completions.json" '"choices"' >/dev/null
+    for c in 1 16 64; do
+        run_wrk direct "$c" "$fake_url/chat/completions" "$out/chat-completions.json" '"choices"'
+        run_wrk sidecar "$c" "$sidecar_url" "$out/ai-chat.json" '"success":true'
+        run_wrk nginx "$c" "http://127.0.0.1:$proxy_port/v1/chat/completions" "$out/chat-completions.json" '"choices"'
+    done
+    record fig1.worker_rss_after_kb "$(proc_status "$worker_pid" VmRSS)"
+    record fig1.worker_peak_rss_kb "$(proc_status "$worker_pid" VmHWM)"
+    record fig1.worker_threads_after "$(proc_status "$worker_pid" Threads)"
+    stop_pid "$worker_pid"
+}
+
+# The slow (LLM-like) upstream: the worker's own fake from its test jar.
+start_slow_upstream() {
+    slow_port=$(free_port)
+    "$SIDECAR_JAVA" -XX:+UseSerialGC -cp "$tests_jar:$worker_jar:$root/worker/target/libs/*" \
+        org.openaimoodle.sidecar.worker.fake.FakeUpstream "$slow_port" "$SLOW_UPSTREAM_MS" \
+        >"$out/logs/slow-upstream.log" 2>&1 &
+    slow_pid=$!
+    tracked_pids+=("$slow_pid")
+    wait_port "$slow_port" || die "the fake upstream did not start: see bench/out/logs/slow-upstream.log"
+}
+
+# Figure 2: IN_FLIGHT requests at once against a 2 s upstream, on a fresh worker.
+figure_in_flight() {
+    say "figure 2: $IN_FLIGHT requests in flight, upstream answers after ${SLOW_UPSTREAM_MS} ms"
+    start_slow_upstream
+    start_worker fig2-worker "http://127.0.0.1:$slow_port/v1"
+    local line pair
+    line=$(bench_tool LoadClient "$worker_port" "$IN_FLIGHT" "$out/ai-chat.json" 60 2>>"$out/logs/load-client.log") \
+        || die "load client failed: see bench/out/logs/load-client.log"
+    for pair in $line; do
+        record "fig2.${pair%%=*}" "${pair#*=}"
+    done
+    say "  $line"
+    record fig2.worker_peak_rss_kb "$(proc_status "$worker_pid" VmHWM)"
+    record fig2.worker_rss_after_kb "$(proc_status "$worker_pid" VmRSS)"
+    record fig2.worker_threads_after "$(proc_status "$worker_pid" Threads)"
+    stop_pid "$worker_pid"
+    stop_pid "$slow_pid"
+}
+
+# Environment of a supervised sidecar with its own run dir, log file and port.
+supervisor_env() {
+    sup_port=$(free_port)
+    sup_env=(env OPENAI_API_KEY="$FAKE_KEY" OPENAI_BASE_URL="$fake_url" SIDECAR_PORT="$sup_port"
+        SIDECAR_RUN_DIR="$out/run/sup" SIDECAR_LOG_FILE="$out/logs/sidecar.log" "$@")
+    mkdir -p "$out/run/sup"
+    chmod 700 "$out/run/sup"
+}
+
+# Figures 3 and 4: STARTS fresh supervisors, each timed from `sidecarctl run` to healthy, measured
+# idle, then its worker killed with -9; finally one worker hung with SIGSTOP at default settings.
+figure_footprint_and_recovery() {
+    say "figures 3 and 4: footprint and recovery ($STARTS cold starts via sidecarctl run)"
+    local i supervisor worker new_worker cold
+    for i in $(seq 1 "$STARTS"); do
+        supervisor_env
+        watch_start "$sup_port" 30 "$out/logs/supervisor-run.log" "${sup_env[@]}" "$sidecarctl" run
+        supervisor=$WATCH_PID
+        cold=$WATCH_MS
+        record "fig4.cold_start_ms.$i" "$cold"
+        worker=$(child_of "$supervisor") || die "supervisor $supervisor started no worker"
+        sleep 3 # idle: let start-up garbage settle as it would in production
+        record "fig3.supervisor_idle_rss_kb.$i" "$(proc_status "$supervisor" VmRSS)"
+        record "fig3.worker_idle_rss_kb.$i" "$(proc_status "$worker" VmRSS)"
+        record "fig3.supervisor_threads.$i" "$(proc_status "$supervisor" Threads)"
+        record "fig3.worker_threads.$i" "$(proc_status "$worker" Threads)"
+        watch_signal "$sup_port" 15 KILL "$worker"
+        record "fig4.crash_ms.$i" "$WATCH_MS"
+        new_worker=$(child_of "$supervisor") || new_worker=none
+        [ "$new_worker" != "$worker" ] || record "fig4.crash_same_pid.$i" "$worker"
+        say "  run $i: cold start to healthy $cold ms, kill -9 to healthy $WATCH_MS ms"
+        stop_pid "$supervisor"
+    done
+    supervisor_env
+    watch_start "$sup_port" 30 "$out/logs/supervisor-run.log" "${sup_env[@]}" "$sidecarctl" run
+    worker=$(child_of "$WATCH_PID") || die "supervisor $WATCH_PID started no worker"
+    sleep 3
+    watch_signal "$sup_port" 30 STOP "$worker"
+    record fig4.hang_ms "$WATCH_MS"
+    alive "$worker" && record fig4.hang_old_worker_left "yes" && kill -KILL "$worker"
+    say "  hang to healthy: $WATCH_MS ms"
+    stop_pid "$WATCH_PID"
+}
+
+# Records name.median_ms etc. for every result of a hyperfine JSON export, under PREFIX.
+record_hyperfine() {
+    local prefix=$1 file=$2 name median mean stddev min max
+    while IFS=$'\t' read -r name median mean stddev min max; do
+        record "$prefix.$name.median_ms" "$median"
+        record "$prefix.$name.mean_ms" "$mean"
+        record "$prefix.$name.stddev_ms" "$stddev"
+        record "$prefix.$name.min_ms" "$min"
+        record "$prefix.$name.max_ms" "$max"
+    done < <(jq -r '.results[] | [.command, (.median*1000|floor), (.mean*1000|floor), (.stddev*1000|floor), (.min*1000|floor), (.max*1000|floor)] | @tsv' "$file")
+}
+
+# Figure 5: a cold stdio round trip (spawn, one request line, exit), plain `java -jar` vs the launcher
+# without and with its AOT cache.
+figure_stdio() {
+    say "figure 5: stdio cold round trip (hyperfine)"
+    local flags="--api-key=$FAKE_KEY --base-url=$fake_url" reply
+    reply=$("$launcher" "--api-key=$FAKE_KEY" "--base-url=$fake_url" <"$out/stdio-request.json" 2>"$out/logs/stdio.log")
+    record fig5.sample_reply "$reply"
+    jq -e '.success == true' <<<"$reply" >/dev/null 2>&1 \
+        || say "  the stdio reply is not a success: $reply"
+    hyperfine --warmup 2 --runs 10 --export-json "$out/stdio.json" --style basic \
+        -n plain "$java -jar $worker_jar $flags <$out/stdio-request.json" \
+        -n launcher "SIDECAR_AOT_CACHE=off $launcher $flags <$out/stdio-request.json" \
+        -n launcher-aot "$launcher $flags <$out/stdio-request.json" >"$out/logs/hyperfine-stdio.log" 2>&1 \
+        || say "  hyperfine failed: see bench/out/logs/hyperfine-stdio.log"
+    [ -s "$out/stdio.json" ] && record_hyperfine fig5 "$out/stdio.json"
+}

@@ -1,0 +1,165 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154,SC2034,SC2119,SC2120  # root, out, results, build, FAKE_KEY ... are set by bench/run.sh
+# Plumbing of bench/run.sh: tools, build, ports, processes, results. Expects $root, $out, $results.
+# Every process started here is tracked and stopped by `cleanup` (EXIT trap), children included.
+
+tracked_pids=()
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+# record KEY VALUE: one line of results.properties, read by Report.java.
+record() {
+    printf '%s=%s\n' "$1" "$2" >>"$results"
+}
+
+require_tools() {
+    local tool package missing=()
+    for tool in wrk:wrk nginx:nginx hyperfine:hyperfine jq:jq; do
+        package=${tool#*:}
+        command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("$package")
+    done
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    [ "$(id -u)" -eq 0 ] || die "install these Debian packages first: ${missing[*]}"
+    say "installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Packages worker, supervisor and the AOT caches (aot/train.sh runs in the aot module's package phase).
+prepare_build() {
+    if [ "$build" = yes ]; then
+        say "building worker, supervisor and AOT caches"
+        (cd "$root" && ./mvnw -q -o -pl worker,supervisor,aot package -DskipTests >"$out/logs/build.log" 2>&1) \
+            || (cd "$root" && ./mvnw -q -pl worker,supervisor,aot package -DskipTests >>"$out/logs/build.log" 2>&1) \
+            || die "build failed: see bench/out/logs/build.log"
+        grep '^aot:' "$out/logs/build.log" >&2 || true
+    fi
+    worker_jar=$root/worker/target/openai-moodle-sidecar-worker.jar
+    tests_jar=$root/worker/target/openai-moodle-sidecar-worker-tests.jar
+    [ -f "$worker_jar" ] || die "no worker jar: run without --no-build"
+    [ -f "$root/supervisor/target/openai-moodle-sidecar-supervisor.jar" ] || die "no supervisor jar: run without --no-build"
+    local cache
+    for cache in worker/target/aot/worker-http.aot worker/target/aot/worker-stdio.aot supervisor/target/aot/supervisor.aot; do
+        if [ -f "$root/$cache" ]; then
+            record "aot.${cache##*/}" "$(du -m "$root/$cache" | cut -f1) MB"
+        else
+            record "aot.${cache##*/}" "none"
+        fi
+    done
+}
+
+compile_bench_tools() {
+    mkdir -p "$out/classes"
+    local sources
+    mapfile -t sources < <(find "$root/bench/src" -name '*.java')
+    "$SIDECAR_JAVA_HOME/bin/javac" --release 21 -d "$out/classes" "${sources[@]}" || die "bench tools do not compile"
+}
+
+# The flags the launcher gives ROLE (with its AOT cache when usable), as one line.
+jvm_flags_of() {
+    (
+        # shellcheck source=shell/lib/jvm-opts.sh
+        . "$root/shell/lib/jvm-opts.sh"
+        sidecar_jvm_opts "$1" "$root"
+        printf '%s\n' "${SIDECAR_JVM_OPTS[*]}" | sed "s#$root/##g"
+    )
+}
+
+# A port nobody listens on.
+free_port() {
+    local port
+    for _ in $(seq 1 100); do
+        port=$((20000 + RANDOM % 12000))
+        if ! (: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return 0
+        fi
+    done
+    die "no free port found"
+}
+
+wait_port() {
+    local port=$1
+    for _ in $(seq 1 100); do
+        (: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+bench_tool() {
+    "$SIDECAR_JAVA" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$out/classes" "org.openaimoodle.sidecar.bench.$1" "${@:2}"
+}
+
+# watch_start PORT TIMEOUT_S LOG COMMAND...: starts COMMAND, waits for GET /health 200.
+# Sets WATCH_PID and WATCH_MS (-1 when it never got healthy).
+watch_start() {
+    local line
+    line=$(bench_tool HealthWatch start "$1" "$2" "$3" -- "${@:4}") || true
+    WATCH_PID=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<<"$line")
+    WATCH_MS=$(sed -n 's/.*ms=\([-0-9.]*\).*/\1/p' <<<"$line")
+    [ -n "$WATCH_PID" ] || die "could not start: ${*:4} (see $3)"
+    tracked_pids+=("$WATCH_PID")
+}
+
+# watch_signal PORT TIMEOUT_S SIGNAL PID: sends the signal, sets WATCH_MS until healthy again.
+watch_signal() {
+    local line
+    line=$(bench_tool HealthWatch signal "$@") || true
+    WATCH_MS=$(sed -n 's/.*ms=\([-0-9.]*\).*/\1/p' <<<"$line")
+    WATCH_MS=${WATCH_MS:--1}
+}
+
+# The one child process of PID (the worker of a supervisor), waiting up to 10 s for it.
+child_of() {
+    local child
+    for _ in $(seq 1 100); do
+        child=$(pgrep -P "$1" | head -n1) && [ -n "$child" ] && { echo "$child"; return 0; }
+        sleep 0.1
+    done
+    return 1
+}
+
+# rss_kb PID FIELD: VmRSS, VmHWM or Threads from /proc/PID/status (number only).
+proc_status() {
+    awk -v field="$2:" '$1 == field {print $2}' "/proc/$1/status" 2>/dev/null || true
+}
+
+alive() {
+    [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# stop_pid PID [GRACE_S]: SIGTERM, wait, then SIGKILL it and whatever it had started.
+stop_pid() {
+    local pid=$1 grace=${2:-15} children
+    alive "$pid" || return 0
+    children=$(pgrep -P "$pid" || true)
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 $((grace * 10))); do
+        alive "$pid" || break
+        sleep 0.1
+    done
+    alive "$pid" && kill -KILL "$pid" 2>/dev/null
+    for pid in $children; do
+        alive "$pid" && kill -KILL "$pid" 2>/dev/null
+    done
+    return 0
+}
+
+median() {
+    sort -n | awk '{v[NR]=$1} END {if (NR == 0) print "-1"; else if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'
+}
+
+cleanup() {
+    local pid
+    set +e
+    for pid in "${tracked_pids[@]}"; do
+        stop_pid "$pid" 5
+    done
+    if [ -n "${watchdog:-}" ]; then
+        pkill -P "$watchdog" 2>/dev/null
+        kill "$watchdog" 2>/dev/null
+    fi
+    return 0
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The benchmark of issue #5, in one run: builds what it needs, runs every figure side by side on this
+# machine (traffic to 127.0.0.1 only), and writes BENCHMARKS.md plus bench/charts/*.svg.
+#
+#   bench/run.sh              full run (about 6 minutes on 2 cores; stops itself after 15 minutes)
+#   bench/run.sh --no-build   reuse the jars and AOT caches already in */target
+#   BENCH_DURATION=3 bench/run.sh   seconds per wrk run (default 8)
+#
+# Needs wrk, nginx, hyperfine and jq (installed from Debian when missing and run as root) and a JDK
+# >= 21 (25 for the AOT caches). Scratch files and logs go to bench/out/ (kept for a look afterwards).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+out=$root/bench/out
+readonly FAKE_KEY=sk-test-FAKE1234567890abcd
+readonly DURATION=${BENCH_DURATION:-8}
+readonly IN_FLIGHT=${BENCH_IN_FLIGHT:-2000}
+readonly SLOW_UPSTREAM_MS=2000
+readonly STARTS=${BENCH_STARTS:-5}
+readonly TIME_LIMIT_S=900
+build=yes
+[ "${1:-}" = --no-build ] && build=no
+
+# shellcheck source=shell/lib/find-java.sh
+. "$root/shell/lib/find-java.sh"
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+# shellcheck source=bench/figures.sh
+. "$root/bench/figures.sh"
+# shellcheck source=bench/startup.sh
+. "$root/bench/startup.sh"
+
+trap cleanup EXIT
+trap 'echo "bench: interrupted (signal, or over the ${TIME_LIMIT_S}s time limit)" >&2; exit 130' INT TERM
+# The whole run stops by itself, whatever hangs. Its output goes nowhere, so that a pipe from this
+# script (bench/run.sh | tee) ends when the script does.
+( sleep "$TIME_LIMIT_S" && kill -TERM $$ ) >/dev/null 2>&1 &
+watchdog=$!
+
+rm -rf "$out"
+mkdir -p "$out/run" "$out/logs"
+chmod 700 "$out/run"
+results=$out/results.properties
+: >"$results"
+
+require_tools
+sidecar_find_java
+java=$SIDECAR_JAVA
+prepare_build
+compile_bench_tools
+
+record machine.nproc "$(nproc)"
+record machine.memory "$(free -h | awk '/^Mem:/ {print $2}')"
+record machine.kernel "$(uname -sr)"
+record machine.cpu "$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
+record machine.jdk "$("$java" -version 2>&1 | sed -n 2p)"
+record machine.jdk_home "$SIDECAR_JAVA_HOME"
+record tools.wrk "$(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)"
+record tools.nginx "$(nginx -v 2>&1 | cut -d/ -f2)"
+record tools.hyperfine "$(hyperfine --version)"
+record run.date "$(date -u '+%Y-%m-%d %H:%M UTC')"
+record run.commit "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+record run.duration_s "$DURATION"
+for role in worker-http worker-stdio supervisor; do
+    record "flags.$role" "$(jvm_flags_of "$role")"
+done
+
+start_nginx
+figure_added_latency
+figure_in_flight
+figure_footprint_and_recovery
+figure_stdio
+startup_measures
+where_it_goes
+
+"$java" -cp "$out/classes" org.openaimoodle.sidecar.bench.Report "$results" "$root/BENCHMARKS.md" "$root/bench/charts"
+kill "$watchdog" 2>/dev/null || true
+echo "bench: wrote BENCHMARKS.md (raw figures: bench/out/results.properties)"

@@ -1,0 +1,156 @@
+package org.openaimoodle.sidecar.bench;
+
+import java.util.List;
+import java.util.OptionalDouble;
+
+/** The sections of BENCHMARKS.md for figures 1 to 5 of issue #5, one method each. */
+final class FigureSections {
+    static final int[] CONNECTIONS = {1, 16, 64};
+    static final String[] PATHS = {"direct", "sidecar", "nginx"};
+
+    private final Results results;
+
+    FigureSections(Results results) {
+        this.results = results;
+    }
+
+    /** Via − direct for one latency field ({@code p50_us}, {@code p99_us}) at one concurrency, in µs. */
+    OptionalDouble added(String path, int connections, String field) {
+        OptionalDouble via = results.number("fig1." + path + ".c" + connections + "." + field);
+        OptionalDouble direct = results.number("fig1.direct.c" + connections + "." + field);
+        return via.isPresent() && direct.isPresent()
+                ? OptionalDouble.of(via.getAsDouble() - direct.getAsDouble()) : OptionalDouble.empty();
+    }
+
+    String addedLatency() {
+        StringBuilder md = new StringBuilder("## 1. Added latency\n\n")
+                .append("The same chat request, ").append(results.text("run.duration_s"))
+                .append(" s per point with wrk (`--latency`), sent (a) directly to a fast fake upstream (nginx ")
+                .append("returning a fixed Chat Completions reply), (b) through the sidecar's `POST /ai` (worker ")
+                .append("alone, as under the supervisor, with its access log on), (c) through nginx as a plain reverse ")
+                .append("proxy with pooled upstream connections. Every reply is checked: `/ai` answers 200 even when ")
+                .append("an action failed, so a reply without `\"success\":true` counts as failed. Added = via − direct, ")
+                .append("same run. Latency in ms.\n\n")
+                .append("| clients | path | req/s | p50 | p90 | p99 | max | failed | added p50 | added p99 |\n")
+                .append("|---|---|---|---|---|---|---|---|---|---|\n");
+        for (int connections : CONNECTIONS) {
+            for (String path : PATHS) {
+                String key = "fig1." + path + ".c" + connections + ".";
+                boolean via = !path.equals("direct");
+                md.append("| ").append(connections).append(" | ").append(path)
+                        .append(" | ").append(Results.format(results.number(key + "rps"), 1, 0))
+                        .append(" | ").append(Results.format(results.number(key + "p50_us"), 1000, 3))
+                        .append(" | ").append(Results.format(results.number(key + "p90_us"), 1000, 3))
+                        .append(" | ").append(Results.format(results.number(key + "p99_us"), 1000, 3))
+                        .append(" | ").append(Results.format(results.number(key + "max_us"), 1000, 1))
+                        .append(" | ").append(failed(key))
+                        .append(" | ").append(via ? Results.format(added(path, connections, "p50_us"), 1000, 3) : "")
+                        .append(" | ").append(via ? Results.format(added(path, connections, "p99_us"), 1000, 3) : "")
+                        .append(" |\n");
+            }
+        }
+        md.append("\n![added latency: sidecar vs nginx, p50 and p99](bench/charts/added-latency.svg)\n\n")
+                .append("Worker RSS during figure 1: ").append(Report.mb(results.number("fig1.worker_idle_rss_kb")))
+                .append(" idle before, ").append(Report.mb(results.number("fig1.worker_rss_after_kb")))
+                .append(" after the load, peak ").append(Report.mb(results.number("fig1.worker_peak_rss_kb")))
+                .append(", ").append(results.text("fig1.worker_threads_after")).append(" threads after.\n\n")
+                .append("Peers (published, not measured here): LiteLLM ~3 ms added, Portkey < 1 ms, Bifrost ")
+                .append("~0.75 ms p99 at one client.\n\n");
+        return md.toString();
+    }
+
+    private String failed(String key) {
+        OptionalDouble failed = results.number(key + "failed");
+        OptionalDouble socketErrors = results.number(key + "socket_errors");
+        if (failed.isEmpty()) {
+            return "n/a";
+        }
+        String text = Results.format(failed.getAsDouble(), 0);
+        return socketErrors.orElse(0) > 0 ? text + " (+" + Results.format(socketErrors.getAsDouble(), 0)
+                + " socket errors)" : text;
+    }
+
+    String inFlight() {
+        return "## 2. Concurrency at LLM latency\n\n"
+                + "`bench/src/…/LoadClient.java` opens " + results.text("fig2.requests")
+                + " connections at once (one virtual thread and one `POST /ai` each, like the plugin) against a fresh "
+                + "worker whose upstream (the worker's own `FakeUpstream` from its test jar) answers after 2 s. "
+                + "A request is in flight from the moment it is written until its reply is read.\n\n"
+                + "| requests | peak in flight | successes | failures | time to finish | client p50 | client p99 | worker peak RSS (VmHWM) | worker RSS after | threads after |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|\n"
+                + "| " + results.text("fig2.requests") + " | " + results.text("fig2.peak_in_flight")
+                + " | " + results.text("fig2.successes") + " | " + results.text("fig2.failures")
+                + " | " + Report.ms(results.number("fig2.elapsed_ms"), 1, 0)
+                + " | " + Report.ms(results.number("fig2.p50_ms"), 1, 0)
+                + " | " + Report.ms(results.number("fig2.p99_ms"), 1, 0)
+                + " | " + Report.mb(results.number("fig2.worker_peak_rss_kb"))
+                + " | " + Report.mb(results.number("fig2.worker_rss_after_kb"))
+                + " | " + results.text("fig2.worker_threads_after") + " |\n\n";
+    }
+
+    String footprint() {
+        return "## 3. Footprint\n\n"
+                + "Resident set (VmRSS) after 3 s idle, each of " + results.series("fig4.cold_start_ms").size()
+                + " fresh `sidecarctl run` starts (own run dir, log file and port); the worker is the "
+                + "supervisor's child. After load: the worker of figure 1 and of figure 2.\n\n"
+                + "| process | idle RSS, median (min–max) | threads | after figure 1 load | peak in figure 2 |\n"
+                + "|---|---|---|---|---|\n"
+                + "| supervisor | " + Results.spread(results.series("fig3.supervisor_idle_rss_kb"), "MB", 1024, 1)
+                + " | " + Results.format(Results.median(results.series("fig3.supervisor_threads")), 1, 0)
+                + " | | |\n"
+                + "| worker | " + Results.spread(results.series("fig3.worker_idle_rss_kb"), "MB", 1024, 1)
+                + " | " + Results.format(Results.median(results.series("fig3.worker_threads")), 1, 0)
+                + " | " + Report.mb(results.number("fig1.worker_rss_after_kb"))
+                + " | " + Report.mb(results.number("fig2.worker_peak_rss_kb")) + " |\n\n";
+    }
+
+    String recovery() {
+        List<Double> crashes = results.series("fig4.crash_ms");
+        StringBuilder md = new StringBuilder("## 4. Recovery\n\n")
+                .append("Timed by `HealthWatch` (its clock starts right before the event; it probes `GET /health` ")
+                .append("every 2 ms with a 250 ms timeout, since a stopped worker still accepts connections). ")
+                .append("Cold start: from spawning `sidecarctl run` (two JVMs: supervisor, then worker) to the first ")
+                .append("200; page cache warm. Crash: `kill -9` of the worker of a freshly started supervisor, so the ")
+                .append("first restart's backoff applies. Hang: `SIGSTOP` of the worker, default health settings.\n\n")
+                .append("| event | median (min–max) | every run (ms) | target |\n|---|---|---|---|\n")
+                .append("| cold start to healthy | ").append(Results.spread(results.series("fig4.cold_start_ms"), "ms", 1, 0))
+                .append(" | ").append(list(results.series("fig4.cold_start_ms"))).append(" | ≤ 300 ms |\n")
+                .append("| kill -9 to healthy (new pid) | ").append(Results.spread(crashes, "ms", 1, 0))
+                .append(" | ").append(list(crashes)).append(" | ≤ 1 s |\n")
+                .append("| SIGSTOP to healthy | ").append(Report.ms(results.number("fig4.hang_ms"), 1, 0))
+                .append(" | ").append(results.text("fig4.hang_ms")).append(" | ≤ 10 s |\n\n");
+        int failedStarts = results.failedRuns("fig4.cold_start_ms") + results.failedRuns("fig4.crash_ms");
+        if (failedStarts > 0) {
+            md.append("**").append(failedStarts).append(" run(s) never became healthy in time** (see bench/out/logs).\n\n");
+        }
+        if (!results.text("fig4.hang_old_worker_left").equals("n/a")) {
+            md.append("**The stopped worker was still there after recovery** (the harness killed it).\n\n");
+        }
+        return md.toString();
+    }
+
+    String stdio() {
+        return "## 5. stdio fallback\n\n"
+                + "A cold round trip as the plugin's fallback does it: spawn the launcher, one JSON line on stdin "
+                + "(against the fast fake upstream), one reply on stdout, exit. hyperfine, 2 warm-up runs and 10 "
+                + "measured runs each. Reply of the sample run: `" + results.text("fig5.sample_reply") + "`.\n\n"
+                + "| configuration | median | mean ± σ | min–max |\n|---|---|---|---|\n"
+                + stdioRow("plain", "`java -jar` with JDK defaults")
+                + stdioRow("launcher", "launcher flags, no AOT cache")
+                + stdioRow("launcher-aot", "launcher flags + AOT cache (shipped default)")
+                + "\n";
+    }
+
+    private String stdioRow(String name, String label) {
+        String key = "fig5." + name + ".";
+        return "| " + label + " | " + Report.ms(results.number(key + "median_ms"), 1, 0)
+                + " | " + Results.format(results.number(key + "mean_ms"), 1, 0) + " ± "
+                + Results.format(results.number(key + "stddev_ms"), 1, 0) + " ms"
+                + " | " + Results.format(results.number(key + "min_ms"), 1, 0) + "–"
+                + Results.format(results.number(key + "max_ms"), 1, 0) + " ms |\n";
+    }
+
+    private static String list(List<Double> series) {
+        return String.join(", ", series.stream().map(value -> Results.format(value, 0)).toList());
+    }
+}

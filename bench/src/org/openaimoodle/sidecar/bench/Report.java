@@ -1,0 +1,136 @@
+package org.openaimoodle.sidecar.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.OptionalDouble;
+
+/**
+ * Writes BENCHMARKS.md (and its chart) from the raw figures of one run.
+ *
+ * <p>Usage: {@code Report RESULTS_FILE BENCHMARKS_MD CHART_DIR}. The targets are those of issue #5; the
+ * peers' numbers are their own published claims as quoted in the issue, not measured here — only the
+ * nginx floor is measured, in the same run as the sidecar.
+ */
+public final class Report {
+    private final Results results;
+
+    private Report(Results results) {
+        this.results = results;
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length != 3) {
+            System.err.println("usage: Report RESULTS_FILE BENCHMARKS_MD CHART_DIR");
+            System.exit(2);
+        }
+        Results results = Results.read(Path.of(args[0]));
+        Path chartDir = Path.of(args[2]);
+        Files.createDirectories(chartDir);
+        Files.writeString(chartDir.resolve("added-latency.svg"), new LatencyChart(results).svg());
+        Files.writeString(Path.of(args[1]), new Report(results).markdown());
+    }
+
+    private String markdown() {
+        FigureSections figures = new FigureSections(results);
+        StringBuilder md = new StringBuilder();
+        md.append("# Benchmarks\n\n")
+                .append("Written by `bench/run.sh` (see `docs/readme-parts/bench.md`) on ")
+                .append(results.text("run.date")).append(", commit `").append(results.text("run.commit"))
+                .append("`. Every figure below comes from that one run on this machine; traffic went to ")
+                .append("127.0.0.1 only. Peers' numbers are their own published claims as quoted in issue #5, ")
+                .append("not measured here; the nginx floor is measured side by side with the sidecar.\n\n");
+        summary(md, figures);
+        machine(md);
+        md.append(figures.addedLatency());
+        md.append(figures.inFlight());
+        md.append(figures.footprint());
+        md.append(figures.recovery());
+        md.append(figures.stdio());
+        md.append(new StartupSection(results).markdown());
+        return md.toString();
+    }
+
+    private void summary(StringBuilder md, FigureSections figures) {
+        OptionalDouble addedP50 = figures.added("sidecar", 16, "p50_us");
+        OptionalDouble addedP99 = figures.added("sidecar", 16, "p99_us");
+        OptionalDouble nginxP50 = figures.added("nginx", 16, "p50_us");
+        OptionalDouble nginxP99 = figures.added("nginx", 16, "p99_us");
+        OptionalDouble successes = results.number("fig2.successes");
+        OptionalDouble failures = results.number("fig2.failures");
+        OptionalDouble peak = results.number("fig2.peak_in_flight");
+        OptionalDouble fig2Rss = results.number("fig2.worker_peak_rss_kb");
+        OptionalDouble supervisorRss = Results.median(results.series("fig3.supervisor_idle_rss_kb"));
+        OptionalDouble workerRss = Results.median(results.series("fig3.worker_idle_rss_kb"));
+        OptionalDouble coldStart = Results.median(results.series("fig4.cold_start_ms"));
+        OptionalDouble crash = Results.median(results.series("fig4.crash_ms"));
+        OptionalDouble hang = results.number("fig4.hang_ms");
+        OptionalDouble stdio = results.number("fig5.launcher-aot.median_ms");
+
+        md.append("## Summary\n\n")
+                .append("| figure | target | measured | met | peers and the original (published) |\n")
+                .append("|---|---|---|---|---|\n");
+        row(md, "added latency at 16 clients, p50", "≤ 0.5 ms", ms(addedP50, 1000, 2), atMost(addedP50, 500),
+                "nginx (measured here): " + ms(nginxP50, 1000, 2) + "; LiteLLM ~3 ms; Portkey < 1 ms");
+        row(md, "added latency at 16 clients, p99", "≤ 2 ms", ms(addedP99, 1000, 2), atMost(addedP99, 2000),
+                "nginx (measured here): " + ms(nginxP99, 1000, 2) + "; Bifrost ~0.75 ms p99 (at 1 client)");
+        boolean inFlightMet = peak.orElse(0) >= 2000 && failures.isPresent() && failures.getAsDouble() == 0
+                && fig2Rss.isPresent() && fig2Rss.getAsDouble() <= 256 * 1024;
+        row(md, "requests in flight at 2 s upstream latency", "≥ 2,000, zero errors, worker RSS ≤ 256 MB",
+                Results.format(peak, 1, 0) + " in flight, " + Results.format(successes, 1, 0) + " ok, "
+                        + Results.format(failures, 1, 0) + " failed, peak RSS " + mb(fig2Rss),
+                verdict(peak.isPresent() ? inFlightMet : null), "original: \"handles multiple concurrent requests efficiently\"");
+        row(md, "idle RSS, supervisor", "≤ 32 MB", mb(supervisorRss), atMost(supervisorRss, 32 * 1024),
+                "original (one process): ~5–10 MB");
+        row(md, "idle RSS, worker", "≤ 64 MB", mb(workerRss), atMost(workerRss, 64 * 1024), "");
+        row(md, "cold start to healthy (`sidecarctl run`)", "≤ 300 ms", ms(coldStart, 1, 0), atMost(coldStart, 300), "");
+        row(md, "crash (`kill -9` worker) to healthy", "≤ 1 s", ms(crash, 1, 0), atMost(crash, 1000), "");
+        row(md, "hang (`SIGSTOP` worker) to healthy, defaults", "≤ 10 s", ms(hang, 1, 0), atMost(hang, 10_000), "");
+        row(md, "stdio cold round trip, median", "≤ 150 ms", ms(stdio, 1, 0), atMost(stdio, 150),
+                "original: ~50 ms responses");
+        md.append("\nMedians where a figure was repeated; the sections below give every run, the spread and ")
+                .append("the reasons where a target is missed.\n\n");
+    }
+
+    private void machine(StringBuilder md) {
+        md.append("## Machine, JDK and flags\n\n")
+                .append("| | |\n|---|---|\n")
+                .append("| CPU | ").append(results.text("machine.nproc")).append(" cores, ")
+                .append(results.text("machine.cpu")).append(" |\n")
+                .append("| memory | ").append(results.text("machine.memory")).append(" (`free -h`) |\n")
+                .append("| kernel | ").append(results.text("machine.kernel")).append(" |\n")
+                .append("| JDK | ").append(results.text("machine.jdk")).append(" |\n")
+                .append("| tools | wrk ").append(results.text("tools.wrk")).append(", nginx ")
+                .append(results.text("tools.nginx")).append(", ").append(results.text("tools.hyperfine")).append(" |\n")
+                .append("| AOT caches | worker-http ").append(results.text("aot.worker-http.aot"))
+                .append(", worker-stdio ").append(results.text("aot.worker-stdio.aot"))
+                .append(", supervisor ").append(results.text("aot.supervisor.aot")).append(" |\n\n")
+                .append("JVM flags per role, as `shell/lib/jvm-opts.sh` gave them in this run:\n\n");
+        for (String role : new String[] {"worker-http", "worker-stdio", "supervisor"}) {
+            md.append("- ").append(role).append(": `").append(results.text("flags." + role)).append("`\n");
+        }
+        md.append("\nThe machine is shared and noisy (2 cores; wrk, nginx and the JVMs compete for them), so ")
+                .append("load figures are the honest numbers of a small box, not of a tuned server.\n\n");
+    }
+
+    private static void row(StringBuilder md, String figure, String target, String measured, String met, String peers) {
+        md.append("| ").append(figure).append(" | ").append(target).append(" | ").append(measured).append(" | ")
+                .append(met).append(" | ").append(peers).append(" |\n");
+    }
+
+    private static String atMost(OptionalDouble value, double limit) {
+        return verdict(value.isPresent() ? value.getAsDouble() <= limit : null);
+    }
+
+    private static String verdict(Boolean met) {
+        return met == null ? "n/a" : met ? "yes" : "**no**";
+    }
+
+    static String ms(OptionalDouble value, double scale, int decimals) {
+        return value.isPresent() ? Results.format(value.getAsDouble() / scale, decimals) + " ms" : "n/a";
+    }
+
+    static String mb(OptionalDouble kilobytes) {
+        return kilobytes.isPresent() ? Results.format(kilobytes.getAsDouble() / 1024, 1) + " MB" : "n/a";
+    }
+}
