@@ -175,10 +175,22 @@ image=$prefix/moodle:$id
 # --- 3. run it ----------------------------------------------------------------------------------
 root=$work/rootfs
 mkdir -p "$root"
-container=$(podman create "$image") || { fail "podman create $image"; exit 1; }
+container=$(podman create "$image" 2>/dev/null) || { fail "podman create $image"; exit 1; }
 podman export "$container" | tar -C "$root" --numeric-owner -xf - || { fail "podman export"; exit 1; }
 podman rm -f "$container" >/dev/null
 container=""
+
+# The jlink'd runtime: what TLS to api.openai.com needs, and nothing the product does not use.
+runtime=$root/usr/lib/jvm/openai-sidecar-runtime
+modules=$(sed -n 's/^MODULES="\(.*\)"/\1/p' "$runtime/release" 2>/dev/null)
+if [[ " $modules " == *" jdk.crypto.ec "* ]] && [[ " $modules " != *" jdk.httpserver "* ]] \
+    && [ "$(stat -c %s "$runtime/lib/security/cacerts" 2>/dev/null || echo 0)" -gt 10000 ] \
+    && [ -s "$runtime/lib/server/classes.jsa" ]; then
+    pass "jlink'd runtime: $modules; CA certificates and CDS archive present; $(du -sh "$runtime" | cut -f1)"
+else
+    fail "jlink'd runtime: modules '$modules', cacerts $(ls -l "$runtime/lib/security/cacerts" 2>&1), CDS $(ls "$runtime/lib/server/" 2>&1)"
+fi
+say "image adds: /opt/openai-sidecar $(du -sh "$root/opt/openai-sidecar" | cut -f1), runtime $(du -sh "$runtime" | cut -f1)"
 
 mapfile -t image_env < <(podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$image" | sed '/^$/d')
 mapfile -t image_cmd < <(podman image inspect --format '{{range .Config.Entrypoint}}{{println .}}{{end}}{{range .Config.Cmd}}{{println .}}{{end}}' "$image" | sed '/^$/d')
@@ -234,7 +246,7 @@ run_ended() { ! kill -0 "$run_pid" 2>/dev/null; }
 
 # run_container LABEL [--userspec=U:G]: one full start, check and stop of the image.
 run_container() {
-    local label=$1 spec=() pid uid exe stdio lines status
+    local label=$1 spec=() pid uid exe stdio lines status started
     [ -n "${2:-}" ] && spec=("$2")
     port=$(free_port)
     rm -rf "$root/bitnami/moodle/config.php" "$root/bitnami/moodle/openai-sidecar"
@@ -280,10 +292,11 @@ run_container() {
     fi
 
     if wait_until 30 plugin_link_made; then
+        started=$(date +%s%N)
         stdio=$(in_root --userspec=daemon:daemon /bin/sh -c \
             'echo "{\"action\":\"chat\",\"content\":\"hi\"}" | timeout 30 /bitnami/moodle/openai-sidecar/openai-moodle-sidecar' 2>"$work/stdio-$label.err")
         if [ "$(printf '%s\n' "$stdio" | wc -l)" -eq 1 ] && grep -q '^{.*"success":' <<<"$stdio"; then
-            pass "[$label] plugin path /bitnami/moodle/openai-sidecar/openai-moodle-sidecar (as daemon) answers one JSON line: $stdio"
+            pass "[$label] plugin path /bitnami/moodle/openai-sidecar/openai-moodle-sidecar (as daemon) answers one JSON line in $((($(date +%s%N) - started) / 1000000)) ms: $stdio"
         else
             fail "[$label] plugin path stdio: stdout '$stdio', stderr $(tail -n 5 "$work/stdio-$label.err")"
         fi

@@ -137,6 +137,11 @@ if [ -z "$stop_pid" ]; then
 else
     wait_for "$stop_pid"
 fi
+stop_status=$?
 kill "$link_pid" 2>/dev/null
-say "sidecar stopped"
+if [ "$stop_status" -eq 0 ]; then
+    say "sidecar stopped"
+else
+    say "sidecarctl stop failed ($stop_status); see: sidecarctl logs"
+fi
 exit "$moodle_status"
