@@ -61,7 +61,7 @@ public record StatusReport(String state, Long supervisorPid, Long workerPid, int
                     .append(Boolean.FALSE.equals(healthOk) ? "failing" : "ok " + healthMillis + " ms");
         } else if (workerPid != null) {
             line.append(" pid ").append(workerPid).append(", restarts ").append(restarts);
-        } else if (supervisorPid != null) {
+        } else if (supervisorPid != null && !"UNKNOWN".equals(state)) {
             line.append(" restarts ").append(restarts);
             if (lastExit != null) {
                 line.append(", last exit ").append(lastExit);

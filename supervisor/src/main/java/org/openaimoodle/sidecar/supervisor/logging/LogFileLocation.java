@@ -20,10 +20,15 @@ public record LogFileLocation(Path file, Optional<String> notice) {
 
     /** Chooses the log file for this user. */
     public static LogFileLocation resolve(SupervisorConfig config, Map<String, String> environment, Path runDir) {
+        return resolve(config, environment, runDir, SupervisorConfig.DEFAULT_LOG_FILE);
+    }
+
+    /** As above, with the default log file given (tests cannot make /var/log unwritable for root). */
+    static LogFileLocation resolve(SupervisorConfig config, Map<String, String> environment, Path runDir,
+            Path standard) {
         if (config.logFile().isPresent()) {
             return new LogFileLocation(config.logFile().get(), Optional.empty());
         }
-        Path standard = SupervisorConfig.DEFAULT_LOG_FILE;
         if (writable(standard)) {
             return new LogFileLocation(standard, Optional.empty());
         }

@@ -77,9 +77,10 @@ public final class Supervisor {
                 action = machine.tick();
             }
             if (action == Action.NONE && probeDue()) {
+                long probeStarted = System.nanoTime();
                 lastProbe = probe.probe();
                 action = machine.healthProbed(lastProbe.healthy(), lastProbe.detail());
-                scheduleProbe();
+                scheduleProbe(probeStarted);
             }
             perform(action);
             publishStatus();
@@ -157,7 +158,7 @@ public final class Supervisor {
             log.line("supervisor", "worker started, pid " + started.pid() + ": " + String.join(" ", config.workerCommand()));
             recordWorker(started);
             lastProbe = null;
-            scheduleProbe();
+            scheduleProbe(System.nanoTime());
         } catch (IOException e) {
             log.line("supervisor", "cannot run the worker command " + config.workerCommand() + ": " + e.getMessage()
                     + "; check SIDECAR_WORKER_COMMAND or the installation");
@@ -189,10 +190,11 @@ public final class Supervisor {
                 && System.nanoTime() - nextProbeAt >= 0;
     }
 
-    private void scheduleProbe() {
+    /** At a fixed rate from the last probe's start: a slow (failing) probe must not stretch the interval. */
+    private void scheduleProbe(long lastProbeStarted) {
         long interval = machine.state() == SupervisorState.RUNNING ? config.healthInterval().toNanos()
                 : STARTING_PROBE_NANOS;
-        nextProbeAt = System.nanoTime() + interval;
+        nextProbeAt = lastProbeStarted + interval;
     }
 
     private void publishStatus() {

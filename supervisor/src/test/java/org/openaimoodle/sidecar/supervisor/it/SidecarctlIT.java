@@ -18,6 +18,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openaimoodle.sidecar.supervisor.control.ControlClient;
 import org.openaimoodle.sidecar.supervisor.rundir.ProcessRole;
 import org.openaimoodle.sidecar.supervisor.rundir.RunDirectory;
 
@@ -49,9 +50,11 @@ class SidecarctlIT {
                 .until(sidecar::healthyWorkerPid, Optional::isPresent).get();
     }
 
+    /** Polls the supervisor's control socket directly: a sidecarctl JVM per poll would slow every test down. */
     private static void awaitState(SidecarUnderTest sidecar, String state) {
-        await().atMost(FIRST_HEALTHY).pollInterval(Duration.ofMillis(200))
-                .until(() -> sidecar.ctl("status").stdout().contains(" " + state));
+        ControlClient control = new ControlClient(sidecar.runDir.resolve("control.sock"), Duration.ofSeconds(2));
+        await().atMost(FIRST_HEALTHY).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(() -> state.equals(control.send("status").get("state")));
     }
 
     @Test

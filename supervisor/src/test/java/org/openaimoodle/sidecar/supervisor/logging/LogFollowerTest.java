@@ -11,6 +11,10 @@ import java.nio.file.Path;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,5 +51,36 @@ class LogFollowerTest {
         assertEquals("line 4997\nline 4998\nline 4999\n", tail(content, 3));
         String all = tail(content, 5000);
         assertEquals(content, all);
+    }
+
+    @Test
+    void followingContinuesAcrossARotationWithoutSkippingLines() throws Exception {
+        Path file = dir.resolve("sidecar.log");
+        Files.writeString(file, "old 1\n");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream printed = new PrintStream(out, true, StandardCharsets.UTF_8);
+        Thread follower = new Thread(() -> {
+            try {
+                LogFollower logs = new LogFollower(file, printed);
+                logs.printTail(10);
+                logs.follow();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                printed.println("FAILED " + e);
+            }
+        });
+        follower.start();
+        try {
+            await().atMost(Duration.ofSeconds(5)).until(() -> out.toString(StandardCharsets.UTF_8).contains("old 1"));
+            Files.writeString(file, "old 2\n", java.nio.file.StandardOpenOption.APPEND);
+            Files.move(file, dir.resolve("sidecar.log.1"));
+            Files.writeString(file, "new 1\n");
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> out.toString(StandardCharsets.UTF_8).equals("old 1\nold 2\nnew 1\n"));
+        } finally {
+            follower.interrupt();
+            follower.join(5_000);
+        }
     }
 }
