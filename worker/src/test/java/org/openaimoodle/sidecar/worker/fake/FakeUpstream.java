@@ -36,6 +36,12 @@ import com.sun.net.httpserver.HttpServer;
 public final class FakeUpstream implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    static {
+        // The JDK server closes keep-alive connections beyond 200 idle ones; under benchmark load that turns
+        // into "connection closed" failures of the client's pooled connections. Real APIs keep far more.
+        System.setProperty("sun.net.httpserver.maxIdleConnections", "100000");
+    }
+
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Deque<FakeAnswer> script = new ArrayDeque<>();
