@@ -9,7 +9,8 @@
 #    `unshare --pid` + chroot, as root (the image's default) and again as uid 1001; and shows:
 #    supervisor and worker run as uid 1001 on the jlink'd runtime, /health answers, the plugin's
 #    stdio path works for Apache's user, the HEALTHCHECK command passes, a logrotate run loses
-#    nothing, and SIGTERM to PID 1 stops everything cleanly.
+#    nothing, and SIGTERM to PID 1 stops everything cleanly;
+# 4. runs the `sidecar` target's ENTRYPOINT as its USER: healthy, and stops cleanly on SIGTERM.
 # Prints PASS/FAIL lines. Exit 0 all passed, 1 something failed, 77 cannot run here (says why).
 # Stops by itself (CONTAINER_CHECK_TIMEOUT, default 900 s) and removes its images and temp dirs.
 set -uo pipefail
@@ -353,8 +354,54 @@ check_logrotate() {
     fi
 }
 
+# The standalone `sidecar` target: its ENTRYPOINT (`sidecarctl run`) as its USER, until healthy,
+# then SIGTERM to it as PID 1. SIDECAR_HOST is set to loopback here instead of the image's 0.0.0.0.
+check_sidecar_target() {
+    local image=$prefix/sidecar:$id user env=() cmd=() status
+    root=$work/sidecar-rootfs
+    mkdir -p "$root"
+    container=$(podman create "$image" 2>/dev/null) || { fail "[sidecar] podman create $image"; return; }
+    podman export "$container" | tar -C "$root" --numeric-owner -xf - || { fail "[sidecar] podman export"; return; }
+    podman rm -f "$container" >/dev/null
+    container=""
+    user=$(podman image inspect --format '{{.Config.User}}' "$image")
+    mapfile -t env < <(podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$image" | sed '/^$/d')
+    mapfile -t cmd < <(podman image inspect --format '{{range .Config.Entrypoint}}{{println .}}{{end}}{{range .Config.Cmd}}{{println .}}{{end}}' "$image" | sed '/^$/d')
+    port=$(free_port)
+    say "[sidecar] starting ${cmd[*]} as user $user (SIDECAR_PORT=$port)"
+    # shellcheck disable=SC2016  # expanded by the inner bash
+    unshare --pid --fork --mount --propagation private -- bash -c '
+        root=$1; shift
+        mount -t proc proc "$root/proc" && mount --rbind /dev "$root/dev" || exit 125
+        exec chroot "$@"' _ "$root" "--userspec=$user:0" "$root" \
+        /usr/bin/env -i "${env[@]}" "SIDECAR_PORT=$port" SIDECAR_HOST=127.0.0.1 "${cmd[@]}" \
+        >"$work/run-sidecar.log" 2>&1 &
+    run_pid=$!
+    wait_until 10 test -n "$(cat "/proc/$run_pid/task/$run_pid/children" 2>/dev/null)"
+    ns_init=$(awk '{print $1}' "/proc/$run_pid/task/$run_pid/children" 2>/dev/null)
+    if wait_until 90 healthy; then
+        pass "[sidecar] target sidecar: GET /health answers, supervisor is PID 1 as user $user"
+    else
+        fail "[sidecar] /health did not answer within 90 s: $(tail -n 10 "$work/run-sidecar.log")"
+    fi
+    kill -TERM "$ns_init" 2>/dev/null
+    if wait_until 40 run_ended; then
+        wait "$run_pid"
+        status=$?
+        if [ "$status" -eq 0 ] && [ -z "$(processes_in_root)" ]; then
+            pass "[sidecar] SIGTERM to the supervisor (PID 1): exit 0, no process left"
+        else
+            fail "[sidecar] SIGTERM: exit $status; log: $(tail -n 5 "$root/var/log/openai-sidecar/openai-sidecar.log" 2>&1)"
+        fi
+    else
+        fail "[sidecar] did not stop within 40 s of SIGTERM"
+    fi
+    run_pid=""
+}
+
 run_container root
 run_container uid-1001 --userspec=1001:1001
+check_sidecar_target
 
 echo "container check: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
