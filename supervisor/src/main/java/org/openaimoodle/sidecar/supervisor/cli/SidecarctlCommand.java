@@ -20,9 +20,9 @@ import picocli.CommandLine.Option;
         subcommands = {RunCommand.class, StartCommand.class, StopCommand.class, RestartCommand.class,
                 StatusCommand.class, CheckCommand.class, LogsCommand.class, ReopenLogsCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Configuration: environment variables (SIDECAR_PORT, SIDECAR_LOG_FILE, SIDECAR_RUN_DIR, ...),",
-                "or a YAML file with the same names as keys (--config FILE or SIDECAR_CONFIG).",
-                "Exit code 78: invalid configuration."})
+        footer = {"", "Settings: environment variables (SIDECAR_PORT, SIDECAR_LOG_FILE, ...)",
+                "or a YAML file with the same keys (--config FILE or SIDECAR_CONFIG).",
+                "Exit 78: invalid configuration. `sidecarctl help COMMAND` lists the other codes."})
 public final class SidecarctlCommand implements Runnable {
     @Option(names = "--config", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
             description = "YAML config file (keys are the environment variable names); overrides SIDECAR_CONFIG.")
