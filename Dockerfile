@@ -80,9 +80,11 @@ FROM ${MOODLE_IMAGE} AS moodle
 ARG SIDECAR_UID=1001
 ARG SIDECAR_GID=1001
 USER root
+# tini (PID 1), logrotate and cron (rotation, health check), curl (test-sidecar.sh). Most are in
+# Bitnami's image already; apt-get leaves those alone.
 RUN set -eu; \
     apt-get update; \
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tini logrotate cron; \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tini logrotate cron curl; \
     rm -rf /var/lib/apt/lists/*
 COPY --from=runtime /jre /usr/lib/jvm/openai-sidecar-runtime
 COPY --from=build /out/opt/openai-sidecar /opt/openai-sidecar

@@ -8,7 +8,8 @@
 # 3. exports the moodle image's file system and runs its ENTRYPOINT + CMD with its ENV, under
 #    `unshare --pid` + chroot, as root (the image's default) and again as uid 1001; and shows:
 #    supervisor and worker run as uid 1001 on the jlink'd runtime, /health answers, the plugin's
-#    stdio path works for Apache's user, the HEALTHCHECK command passes, a logrotate run loses
+#    stdio path works for Apache's user, the HEALTHCHECK command passes, test-sidecar.sh passes
+#    inside (against the worker's fake upstream on the host), a logrotate run loses
 #    nothing, and SIGTERM to PID 1 stops everything cleanly;
 # 4. runs the `sidecar` target's ENTRYPOINT as its USER: healthy, and stops cleanly on SIGTERM.
 # Prints PASS/FAIL lines. Exit 0 all passed, 1 something failed, 77 cannot run here (says why).
@@ -67,6 +68,7 @@ cleanup() {
         kill -KILL "$run_pid" 2>/dev/null
         wait "$run_pid" 2>/dev/null
     fi
+    [ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null
     [ -n "$container" ] && podman rm -f "$container" >/dev/null 2>&1
     if [ "${#images[@]}" -gt 0 ]; then
         podman rmi -f "${images[@]}" >/dev/null 2>&1
@@ -211,7 +213,7 @@ in_root() {
     local spec=()
     if [[ "${1:-}" == --userspec=* ]]; then spec=("$1"); shift; fi
     nsenter --target "$ns_init" --mount --pid -- chroot "${spec[@]}" "$root" \
-        /usr/bin/env -i "${image_env[@]}" "SIDECAR_PORT=$port" "$@"
+        /usr/bin/env -i "${image_env[@]}" "${run_env[@]}" "SIDECAR_PORT=$port" "$@"
 }
 
 # Pids (host view) of the processes inside our root whose executable is java.
@@ -245,9 +247,34 @@ two_jvms() { [ "$(sidecar_jvms | wc -l)" -ge 2 ]; }
 plugin_link_made() { [ -L "$root/bitnami/moodle/openai-sidecar/openai-moodle-sidecar" ]; }
 run_ended() { ! kill -0 "$run_pid" 2>/dev/null; }
 
+# The worker's fake Chat Completions upstream (worker test jar of this checkout, run on the host:
+# the container shares the host's network), so the actions succeed without a real key. Without a
+# built checkout the runs go without it and expect `not_configured` instead.
+fake_key=sk-test-FAKE1234567890abcd
+fake_pid=""
+run_env=()
+start_fake_upstream() {
+    local tests_jar=$repo/worker/target/openai-moodle-sidecar-worker-tests.jar url=""
+    if [ ! -f "$tests_jar" ]; then
+        say "no $tests_jar (checkout not built): no fake upstream, the actions answer not_configured"
+        return
+    fi
+    "$SIDECAR_JAVA" -cp "$tests_jar:$repo/worker/target/openai-moodle-sidecar-worker.jar:$repo/worker/target/libs/*" \
+        org.openaimoodle.sidecar.worker.fake.FakeUpstream 0 >"$work/fake-upstream.log" 2>&1 &
+    fake_pid=$!
+    wait_until 30 grep -q 'fake upstream on ' "$work/fake-upstream.log"
+    url=$(sed -n 's/.*fake upstream on \([^ ,]*\).*/\1/p' "$work/fake-upstream.log" | head -n1)
+    if [ -z "$url" ]; then
+        fail "fake upstream did not start: $(tail -n 3 "$work/fake-upstream.log")"
+        return
+    fi
+    say "fake upstream at $url"
+    run_env=("OPENAI_API_KEY=$fake_key" "OPENAI_BASE_URL=$url")
+}
+
 # run_container LABEL [--userspec=U:G]: one full start, check and stop of the image.
 run_container() {
-    local label=$1 spec=() pid uid exe stdio lines status started
+    local label=$1 spec=() pid uid exe stdio lines status started want
     [ -n "${2:-}" ] && spec=("$2")
     port=$(free_port)
     rm -rf "$root/bitnami/moodle/config.php" "$root/bitnami/moodle/openai-sidecar"
@@ -258,7 +285,7 @@ run_container() {
         root=$1; shift
         mount -t proc proc "$root/proc" && mount --rbind /dev "$root/dev" || exit 125
         exec chroot "$@"' _ "$root" "${spec[@]}" "$root" \
-        /usr/bin/env -i "${image_env[@]}" "SIDECAR_PORT=$port" "${image_cmd[@]}" \
+        /usr/bin/env -i "${image_env[@]}" "${run_env[@]}" "SIDECAR_PORT=$port" "${image_cmd[@]}" \
         >"$work/run-$label.log" 2>&1 &
     run_pid=$!
     ns_init=""
@@ -296,7 +323,9 @@ run_container() {
         started=$(date +%s%N)
         stdio=$(in_root --userspec=daemon:daemon /bin/sh -c \
             'echo "{\"action\":\"chat\",\"content\":\"hi\"}" | timeout 30 /bitnami/moodle/openai-sidecar/openai-moodle-sidecar' 2>"$work/stdio-$label.err")
-        if [ "$(printf '%s\n' "$stdio" | wc -l)" -eq 1 ] && grep -q '^{.*"success":' <<<"$stdio"; then
+        want='"success":'
+        [ -n "$fake_pid" ] && want='"success":true'
+        if [ "$(printf '%s\n' "$stdio" | wc -l)" -eq 1 ] && grep -q "^{.*$want" <<<"$stdio"; then
             pass "[$label] plugin path /bitnami/moodle/openai-sidecar/openai-moodle-sidecar (as daemon) answers one JSON line in $((($(date +%s%N) - started) / 1000000)) ms: $stdio"
         else
             fail "[$label] plugin path stdio: stdout '$stdio', stderr $(tail -n 5 "$work/stdio-$label.err")"
@@ -309,6 +338,14 @@ run_container() {
         pass "[$label] HEALTHCHECK command (sidecarctl check --no-repair, as root): $out"
     else
         fail "[$label] HEALTHCHECK command failed: $out"
+    fi
+
+    if [ -n "$fake_pid" ]; then
+        if out=$(in_root /usr/local/bin/test-sidecar.sh 2>&1); then
+            pass "[$label] test-sidecar.sh inside the container: $(tail -n 1 <<<"$out")"
+        else
+            fail "[$label] test-sidecar.sh inside the container: $out"
+        fi
     fi
 
     if [ -z "${spec[*]}" ]; then
@@ -330,6 +367,9 @@ run_container() {
         fail "[$label] the container did not stop within 40 s of SIGTERM; output: $(tail -n 8 "$work/run-$label.log")"
     fi
     run_pid=""
+    if grep -qsF "$fake_key" "$work/run-$label.log" "$root"/var/log/openai-sidecar.log*; then
+        fail "[$label] the API key appears in the container output or the log"
+    fi
     say "[$label] last lines of /var/log/openai-sidecar.log:"
     tail -n 6 "$root/var/log/openai-sidecar.log" | sed 's/^/    /'
 }
@@ -399,6 +439,7 @@ check_sidecar_target() {
     run_pid=""
 }
 
+start_fake_upstream
 run_container root
 run_container uid-1001 --userspec=1001:1001
 check_sidecar_target

@@ -60,6 +60,29 @@ class TestSidecarScriptIT {
     }
 
     @Test
+    void sendsTheTokenWhenTheSidecarRequiresOne() throws Exception {
+        upstream = FakeUpstreamProcess.start();
+        String token = "e2e-token-\"quoted\\-0123456789";
+        sidecar = new SidecarUnderTest(dir, Map.of(
+                "OPENAI_API_KEY", SidecarUnderTest.FAKE_KEY,
+                "OPENAI_BASE_URL", upstream.baseUrl(),
+                "SIDECAR_TOKEN", token));
+        sidecar.start();
+
+        ProcessRun.Finished withToken = sidecar.run(Checkout.TEST_SIDECAR.toString(), sidecar.baseUrl());
+        Map<String, String> noToken = new java.util.HashMap<>(sidecar.env());
+        noToken.remove("SIDECAR_TOKEN");
+        ProcessRun.Finished withoutToken = ProcessRun.run(List.of(Checkout.TEST_SIDECAR.toString(), sidecar.baseUrl()),
+                noToken, dir, null, java.time.Duration.ofSeconds(90));
+
+        assertAll(
+                () -> assertEquals(0, withToken.exitCode(), () -> withToken + "\nsidecar log:\n" + sidecar.logTail()),
+                () -> assertNotEquals(0, withoutToken.exitCode(), withoutToken::toString),
+                () -> assertTrue(withoutToken.output().contains("FAIL chat: expected 200 success, got 401 code=unauthorized"),
+                        withoutToken::toString));
+    }
+
+    @Test
     void failsEveryCheckWithNonZeroExitWhenNothingListens() throws Exception {
         int deadPort = SidecarUnderTest.freePort();
 
