@@ -30,8 +30,15 @@ final class RestartCommand implements Callable<Integer> {
             System.out.println("openai-moodle-sidecar: not running; starting it");
             return StartCommand.start(sidecar, wait);
         }
-        Long previous = sidecar.status().workerPid();
-        sidecar.send("restart");
+        Long previous;
+        try {
+            previous = sidecar.status().workerPid();
+            sidecar.send("restart");
+        } catch (IOException e) {
+            System.out.println("openai-moodle-sidecar: the supervisor does not answer (" + e.getMessage()
+                    + "); `sidecarctl check` replaces it, or `sidecarctl stop` then `start`");
+            return ExitCodes.FAILED;
+        }
         System.out.println("openai-moodle-sidecar: restarting the worker" + (previous == null ? "" : " (pid " + previous + ")"));
         Optional<StatusReport> healthy = sidecar.awaitHealthy(wait, previous, null, System.out);
         if (healthy.isPresent()) {

@@ -71,23 +71,33 @@ public final class Supervisor {
         stopStaleWorker();
         perform(machine.begin());
         while (true) {
-            Event event = nextEvent();
-            Action action = event == null ? Action.NONE : handle(event);
-            if (action == Action.NONE) {
-                action = machine.tick();
-            }
-            if (action == Action.NONE && probeDue()) {
-                long probeStarted = System.nanoTime();
-                lastProbe = probe.probe();
-                action = machine.healthProbed(lastProbe.healthy(), lastProbe.detail());
-                scheduleProbe(probeStarted);
-            }
-            perform(action);
-            publishStatus();
-            if (action == Action.EXIT) {
-                return machine.exitCode();
+            try {
+                if (step() == Action.EXIT) {
+                    return machine.exitCode();
+                }
+            } catch (RuntimeException e) {
+                // A bug in one step must not end supervision: log it and carry on with the next event.
+                log.line("supervisor", "internal error, supervision continues: " + e);
             }
         }
+    }
+
+    /** One event, timeout or probe, and the action it leads to. */
+    private Action step() {
+        Event event = nextEvent();
+        Action action = event == null ? Action.NONE : handle(event);
+        if (action == Action.NONE) {
+            action = machine.tick();
+        }
+        if (action == Action.NONE && probeDue()) {
+            long probeStarted = System.nanoTime();
+            lastProbe = probe.probe();
+            action = machine.healthProbed(lastProbe.healthy(), lastProbe.detail());
+            scheduleProbe(probeStarted);
+        }
+        perform(action);
+        publishStatus();
+        return action;
     }
 
     /** Asks for the worker to be replaced (from the control socket). */
