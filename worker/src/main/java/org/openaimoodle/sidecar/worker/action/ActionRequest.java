@@ -1,8 +1,9 @@
 package org.openaimoodle.sidecar.worker.action;
 
 import java.io.IOException;
+import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import org.openaimoodle.sidecar.worker.json.Json;
 
 /**
  * A parsed and validated /ai request. Unknown fields are ignored; {@code user_id} may be a string, a number
@@ -53,26 +54,25 @@ public record ActionRequest(Action action, String content, String context, Strin
      * @throws Invalid with {@code invalid_json}, {@code invalid_request} or {@code unknown_action}
      */
     public static ActionRequest parse(byte[] body) throws Invalid {
-        JsonNode root;
+        Object root;
         try {
-            root = Json.MAPPER.readTree(body);
+            root = Json.parse(body);
         } catch (IOException e) {
             root = null;
         }
-        if (root == null || !root.isObject()) {
+        if (!(root instanceof Map<?, ?> request)) {
             throw new Invalid(Reply.failure(ErrorCode.INVALID_JSON, "Invalid JSON request"), null, null);
         }
-        JsonNode actionNode = root.get("action");
-        String actionText = actionNode != null && actionNode.isTextual() ? actionNode.asText() : null;
-        JsonNode userNode = root.get("user_id");
-        String userId = null;
-        if (userNode != null && !userNode.isNull()) {
-            if (!userNode.isTextual() && !userNode.isNumber()) {
-                throw invalid("'user_id' must be a string, a number or null", actionText, null);
-            }
-            userId = userNode.asText();
-        }
-        if (actionNode == null || actionNode.isNull()) {
+        Object actionValue = request.get("action");
+        String actionText = actionValue instanceof String text ? text : null;
+        Object userValue = request.get("user_id");
+        String userId = switch (userValue) {
+            case null -> null;
+            case String text -> text;
+            case Json.JsonNumber number -> number.text();
+            default -> throw invalid("'user_id' must be a string, a number or null", actionText, null);
+        };
+        if (actionValue == null) {
             throw invalid("Missing 'action': send one of chat, summarize, analyze", null, userId);
         }
         if (actionText == null) {
@@ -85,21 +85,20 @@ public record ActionRequest(Action action, String content, String context, Strin
             default -> throw new Invalid(Reply.failure(ErrorCode.UNKNOWN_ACTION, "Unknown action: '"
                     + shorten(actionText) + "' (use chat, summarize or analyze)"), actionText, userId);
         };
-        JsonNode contentNode = root.get("content");
-        if (contentNode != null && !contentNode.isNull() && !contentNode.isTextual()) {
+        Object contentValue = request.get("content");
+        if (contentValue != null && !(contentValue instanceof String)) {
             throw invalid("'content' must be a string", actionText, userId);
         }
-        if (contentNode == null || contentNode.isNull() || contentNode.asText().isBlank()) {
+        if (contentValue == null || ((String) contentValue).isBlank()) {
             throw invalid("Missing or empty 'content': send the text to " + actionText + " as a string",
                     actionText, userId);
         }
-        JsonNode contextNode = root.get("context");
-        if (contextNode != null && !contextNode.isNull() && !contextNode.isTextual()) {
+        Object contextValue = request.get("context");
+        if (contextValue != null && !(contextValue instanceof String)) {
             throw invalid("'context' must be a string or null", actionText, userId);
         }
-        String context = contextNode == null || contextNode.isNull() || contextNode.asText().isEmpty()
-                ? null : contextNode.asText();
-        return new ActionRequest(action, contentNode.asText(), context, userId);
+        String context = contextValue == null || ((String) contextValue).isEmpty() ? null : (String) contextValue;
+        return new ActionRequest(action, (String) contentValue, context, userId);
     }
 
     private static Invalid invalid(String message, String action, String userId) {

@@ -1,7 +1,6 @@
 package org.openaimoodle.sidecar.worker.action;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.openaimoodle.sidecar.worker.json.Json;
 
 /**
  * The reply envelope of /ai and of stdio mode: {@code success}, {@code data}, {@code error}, plus {@code code}
@@ -31,17 +30,15 @@ public record Reply(boolean success, String data, String error, ErrorCode code) 
 
     /** @return the compact JSON form, one line */
     public String toJson() {
-        ObjectNode node = Json.MAPPER.createObjectNode();
-        node.put("success", success);
-        node.put("data", data);
-        node.put("error", error);
-        if (!success) {
-            node.put("code", code.wire());
-        }
-        try {
-            return Json.MAPPER.writeValueAsString(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a tree of strings always serializes", e);
-        }
+        return Json.toText(out -> {
+            out.writeStartObject();
+            out.writeBooleanField("success", success);
+            out.writeStringField("data", data);
+            out.writeStringField("error", error);
+            if (!success) {
+                out.writeStringField("code", code.wire());
+            }
+            out.writeEndObject();
+        });
     }
 }

@@ -3,7 +3,6 @@ package org.openaimoodle.sidecar.worker.upstream;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -11,10 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.openaimoodle.sidecar.worker.action.Json;
+import org.openaimoodle.sidecar.worker.json.Json;
 import org.openaimoodle.sidecar.worker.log.KeyMask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,31 +103,32 @@ public final class ChatCompletionsClient {
     }
 
     private byte[] requestBody(List<ChatMessage> messages, int maxTokens) {
-        ObjectNode root = Json.MAPPER.createObjectNode();
-        root.put("model", model);
-        ArrayNode array = root.putArray("messages");
-        for (ChatMessage message : messages) {
-            array.addObject().put("role", message.role()).put("content", message.content());
-        }
-        root.put("max_tokens", maxTokens);
-        try {
-            return Json.MAPPER.writeValueAsBytes(root);
-        } catch (IOException e) {
-            throw new IllegalStateException("a tree of strings always serializes", e);
-        }
+        return Json.toBytes(out -> {
+            out.writeStartObject();
+            out.writeStringField("model", model);
+            out.writeArrayFieldStart("messages");
+            for (ChatMessage message : messages) {
+                out.writeStartObject();
+                out.writeStringField("role", message.role());
+                out.writeStringField("content", message.content());
+                out.writeEndObject();
+            }
+            out.writeEndArray();
+            out.writeNumberField("max_tokens", maxTokens);
+            out.writeEndObject();
+        });
     }
 
     private String content(TransportResponse response, int attempts) throws UpstreamException {
-        JsonNode root = parse(response.body());
+        Object root = parse(response.body());
         if (root == null) {
             throw new UpstreamException(UpstreamException.Kind.ERROR, "the AI service sent an unreadable answer "
                     + "(HTTP " + response.status() + ", not JSON)", attempts);
         }
-        JsonNode content = root.path("choices").path(0).path("message").path("content");
-        if (!content.isTextual()) {
+        if (!(Json.path(root, "choices", 0, "message", "content") instanceof String content)) {
             throw new UpstreamException(UpstreamException.Kind.ERROR, "No response content found", attempts);
         }
-        return content.asText();
+        return content;
     }
 
     private UpstreamException statusFailure(TransportResponse response, int attempts) {
@@ -149,12 +146,11 @@ public final class ChatCompletionsClient {
     }
 
     private Optional<String> upstreamMessage(TransportResponse response) {
-        JsonNode root = parse(response.body());
-        JsonNode message = root == null ? null : root.path("error").path("message");
-        if (message == null || !message.isTextual() || message.asText().isBlank()) {
+        if (!(Json.path(parse(response.body()), "error", "message") instanceof String message)
+                || message.isBlank()) {
             return Optional.empty();
         }
-        String text = message.asText().strip();
+        String text = message.strip();
         return Optional.of(KeyMask.scrub(text.length() > 500 ? text.substring(0, 500) + "…" : text, apiKey));
     }
 
@@ -170,10 +166,11 @@ public final class ChatCompletionsClient {
                 + "); check OPENAI_BASE_URL and the network", attempts);
     }
 
-    private static JsonNode parse(byte[] body) {
+    /** @return the body's JSON object, or null when the body is not one */
+    private static Object parse(byte[] body) {
         try {
-            JsonNode node = Json.MAPPER.readTree(new String(body, StandardCharsets.UTF_8));
-            return node != null && node.isObject() ? node : null;
+            Object value = Json.parse(body);
+            return value instanceof java.util.Map<?, ?> ? value : null;
         } catch (IOException e) {
             return null;
         }

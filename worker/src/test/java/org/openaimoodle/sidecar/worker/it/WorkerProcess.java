@@ -31,7 +31,7 @@ final class WorkerProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
     private final int port;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     private WorkerProcess(Process process, Path log, int port) {
         this.process = process;

@@ -1,0 +1,127 @@
+package org.openaimoodle.sidecar.worker.json;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+
+/**
+ * JSON in and out over Jackson's streaming core only. Why not databind: stdio mode starts a JVM per
+ * request, and loading and initializing databind's ObjectMapper cost about as much CPU as the rest of the
+ * round trip; the documents here are a handful of fields.
+ *
+ * <p>Parsed values are plain Java: {@code Map<String, Object>} (in document order), {@code List<Object>},
+ * {@code String}, {@link JsonNumber}, {@code Boolean} and {@code null}.
+ */
+public final class Json {
+    private static final JsonFactory FACTORY = new JsonFactory();
+
+    private Json() {
+    }
+
+    /** A JSON number, kept as written (a user id 42 stays "42", not 42.0). */
+    public record JsonNumber(String text) {
+    }
+
+    /** Writes one JSON document to a generator. */
+    @FunctionalInterface
+    public interface Document {
+        /** @param out the generator to write to */
+        void writeTo(JsonGenerator out) throws IOException;
+    }
+
+    /**
+     * @param bytes one UTF-8 JSON document
+     * @return the value
+     * @throws IOException when it is not exactly one well-formed JSON value
+     */
+    public static Object parse(byte[] bytes) throws IOException {
+        try (JsonParser parser = FACTORY.createParser(bytes)) {
+            JsonToken first = parser.nextToken();
+            if (first == null) {
+                throw new JsonParseException(parser, "no JSON value");
+            }
+            Object value = read(parser, first);
+            if (parser.nextToken() != null) {
+                throw new JsonParseException(parser, "more than one JSON value");
+            }
+            return value;
+        }
+    }
+
+    /**
+     * Follows object keys and array indexes from a parsed value.
+     *
+     * @param root  a parsed value
+     * @param steps String keys and Integer indexes
+     * @return the value found, or null when any step is missing or of the wrong kind
+     */
+    public static Object path(Object root, Object... steps) {
+        Object current = root;
+        for (Object step : steps) {
+            if (step instanceof String key && current instanceof Map<?, ?> map) {
+                current = map.get(key);
+            } else if (step instanceof Integer index && current instanceof List<?> list && index < list.size()) {
+                current = list.get(index);
+            } else {
+                return null;
+            }
+        }
+        return current;
+    }
+
+    /** @return the document as compact UTF-8 JSON */
+    public static byte[] toBytes(Document document) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator generator = FACTORY.createGenerator(out)) {
+            document.writeTo(generator);
+        } catch (IOException e) {
+            throw new IllegalStateException("writing JSON to memory cannot fail", e);
+        }
+        return out.toByteArray();
+    }
+
+    /** @return the document as a compact JSON string */
+    public static String toText(Document document) {
+        return new String(toBytes(document), StandardCharsets.UTF_8);
+    }
+
+    private static Object read(JsonParser parser, JsonToken token) throws IOException {
+        if (token == null) {
+            throw new JsonParseException(parser, "unexpected end of input");
+        }
+        return switch (token) {
+            case START_OBJECT -> {
+                Map<String, Object> object = new LinkedHashMap<>();
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = parser.currentName();
+                    object.put(name, read(parser, parser.nextToken()));
+                }
+                yield object;
+            }
+            case START_ARRAY -> {
+                List<Object> array = new ArrayList<>();
+                JsonToken next;
+                while ((next = parser.nextToken()) != JsonToken.END_ARRAY) {
+                    array.add(read(parser, next));
+                }
+                yield array;
+            }
+            case VALUE_STRING -> parser.getText();
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> new JsonNumber(parser.getText());
+            case VALUE_TRUE -> Boolean.TRUE;
+            case VALUE_FALSE -> Boolean.FALSE;
+            case VALUE_NULL -> null;
+            default -> throw new JsonParseException(parser, "unexpected " + token);
+        };
+    }
+}

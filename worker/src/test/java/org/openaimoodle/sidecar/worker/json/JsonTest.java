@@ -1,0 +1,62 @@
+package org.openaimoodle.sidecar.worker.json;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+class JsonTest {
+    private static Object parse(String json) throws IOException {
+        return Json.parse(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void parsesIntoPlainJavaValues() throws IOException {
+        Object value = parse("{\"s\":\"x\",\"n\":42,\"f\":1.50,\"b\":true,\"z\":null,\"a\":[1,{\"k\":\"v\"}]}");
+        Map<?, ?> map = (Map<?, ?>) value;
+        assertEquals("x", map.get("s"));
+        assertEquals(new Json.JsonNumber("42"), map.get("n"));
+        assertEquals(new Json.JsonNumber("1.50"), map.get("f"));
+        assertEquals(Boolean.TRUE, map.get("b"));
+        assertTrue(map.containsKey("z"));
+        assertNull(map.get("z"));
+        assertEquals("v", Json.path(value, "a", 1, "k"));
+        assertEquals(List.of("s", "n", "f", "b", "z", "a"), List.copyOf(map.keySet()));
+    }
+
+    @Test
+    void pathIsNullWhenAnyStepIsMissing() throws IOException {
+        Object value = parse("{\"choices\":[]}");
+        assertNull(Json.path(value, "choices", 0, "message", "content"));
+        assertNull(Json.path(value, "choices", "x"));
+        assertNull(Json.path("text", "key"));
+    }
+
+    @Test
+    void rejectsAnythingButOneWellFormedValue() {
+        for (String bad : new String[] {"", "   ", "{", "{\"a\":", "{\"a\":1", "[1,", "{} {}", "{\"a\":1} x", "nope",
+                "{'a':1}"}) {
+            assertThrows(IOException.class, () -> parse(bad), bad);
+        }
+    }
+
+    @Test
+    void writesCompactUtf8WithNullsAndEscapes() {
+        String text = Json.toText(out -> {
+            out.writeStartObject();
+            out.writeStringField("q", "say \"hi\"\n");
+            out.writeStringField("none", null);
+            out.writeStringField("u", "Grüße ✓");
+            out.writeNumberField("n", 7);
+            out.writeEndObject();
+        });
+        assertEquals("{\"q\":\"say \\\"hi\\\"\\n\",\"none\":null,\"u\":\"Grüße ✓\",\"n\":7}", text);
+    }
+}
