@@ -25,23 +25,28 @@
 SIDECAR_JVM_COMMON_OPTS="-Xlog:disable -Xlog:all=warning:stderr -XX:-UsePerfData"
 
 sidecar_jvm_opts() {
-    local role=$1 home=$2 defaults custom module
+    local role=$1 home=$2 defaults custom module feature=0
+    if sidecar_java_runtime_version "${SIDECAR_JAVA_HOME:-}"; then
+        feature=${SIDECAR_JAVA_RUNTIME_VERSION%%[.+-]*}
+    fi
     case "$role" in
         supervisor)
-            # Mostly idle: small heap, no C2, serial GC (no GC threads to park).
-            defaults="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx24m -Xss256k"
+            # Mostly idle: a small heap that starts smaller, C1 only, serial GC (no GC threads to park).
+            defaults="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms4m -Xmx24m -Xss256k"
             custom=${SIDECAR_SUPERVISOR_JAVA_OPTS:-}
             module=supervisor
             ;;
         worker-http)
-            # Virtual threads keep platform stacks few; the heap is sized for >= 2,000 requests in flight.
-            defaults="-XX:+UseSerialGC -Xss512k"
+            # The heap starts small (idle RSS) and may grow to 192 MB for >= 2,000 requests in flight;
+            # virtual threads keep platform stacks few. C1 only: C2 cost over a second of CPU at start
+            # on two cores and bought no latency that the benchmark could see (BENCHMARKS.md).
+            defaults="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms8m -Xmx192m -Xss512k"
             custom=${SIDECAR_WORKER_JAVA_OPTS:-}
             module=worker
             ;;
         worker-stdio)
             # One request, then exit: compiling with C2 would only cost start-up time.
-            defaults="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k"
+            defaults="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms8m -Xmx64m -Xss512k"
             custom=${SIDECAR_WORKER_JAVA_OPTS:-}
             module=worker
             ;;
@@ -50,6 +55,8 @@ sidecar_jvm_opts() {
             return 1
             ;;
     esac
+    # JDK 25 (JEP 519): 8-byte object headers, a smaller heap for the same objects.
+    [ "$feature" -ge 25 ] 2>/dev/null && defaults="$defaults -XX:+UseCompactObjectHeaders"
     sidecar_aot_opts "$role" "$home" "$module"
     # shellcheck disable=SC2206,SC2034  # word splitting is intended; the caller reads the array
     SIDECAR_JVM_OPTS=($SIDECAR_JVM_COMMON_OPTS ${custom:-$defaults} "${SIDECAR_AOT_OPTS[@]}" ${SIDECAR_JAVA_OPTS:-})
