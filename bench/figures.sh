@@ -7,8 +7,8 @@ launcher=""
 sidecarctl=""
 
 start_nginx() {
-    launcher=$root/shell/openai-moodle-sidecar
-    sidecarctl=$root/shell/sidecarctl
+    launcher=$home/bin/openai-moodle-sidecar
+    sidecarctl=$home/bin/sidecarctl
     fake_port=$(free_port)
     proxy_port=$(free_port)
     local prefix=$out/nginx
@@ -77,7 +77,7 @@ figure_added_latency() {
 # The slow (LLM-like) upstream: the worker's own fake from its test jar.
 start_slow_upstream() {
     slow_port=$(free_port)
-    "$SIDECAR_JAVA" -XX:+UseSerialGC -cp "$tests_jar:$worker_jar:$root/worker/target/libs/*" \
+    "$SIDECAR_JAVA" -XX:+UseSerialGC -cp "$tests_jar:$worker_jar:$home/lib/worker/libs/*" \
         org.openaimoodle.sidecar.worker.fake.FakeUpstream "$slow_port" "$SLOW_UPSTREAM_MS" \
         >"$out/logs/slow-upstream.log" 2>&1 &
     slow_pid=$!

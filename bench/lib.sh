@@ -35,16 +35,40 @@ prepare_build() {
             || die "build failed: see bench/out/logs/build.log"
         grep '^aot:' "$out/logs/build.log" >&2 || true
     fi
-    worker_jar=$root/worker/target/openai-moodle-sidecar-worker.jar
-    tests_jar=$root/worker/target/openai-moodle-sidecar-worker-tests.jar
-    [ -f "$worker_jar" ] || die "no worker jar: run without --no-build"
-    [ -f "$root/supervisor/target/openai-moodle-sidecar-supervisor.jar" ] || die "no supervisor jar: run without --no-build"
-    local cache
-    for cache in worker/target/aot/worker-http.aot worker/target/aot/worker-stdio.aot supervisor/target/aot/supervisor.aot; do
-        if [ -f "$root/$cache" ]; then
-            record "aot.${cache##*/}" "$(du -m "$root/$cache" | cut -f1) MB"
+    install_snapshot
+}
+
+# Copies launchers, jars and AOT caches into bench/out/home in the installed layout (as the Docker
+# image has it), with times preserved so that the caches stay valid. The benchmark runs from there:
+# rebuilds in the checkout during the run cannot change what is measured.
+install_snapshot() {
+    home=$out/home
+    local module
+    mkdir -p "$home/bin/lib"
+    cp -p "$root/shell/openai-moodle-sidecar" "$root/shell/sidecarctl" "$home/bin/"
+    cp -p "$root/shell/lib/"*.sh "$home/bin/lib/"
+    for module in worker supervisor; do
+        [ -f "$root/$module/target/openai-moodle-sidecar-$module.jar" ] || die "no $module jar: run without --no-build"
+        mkdir -p "$home/lib/$module"
+        cp -p "$root/$module/target/openai-moodle-sidecar-$module.jar" "$home/lib/$module/"
+        cp -rp "$root/$module/target/libs" "$home/lib/$module/"
+        [ -d "$root/$module/target/aot" ] && cp -rp "$root/$module/target/aot" "$home/lib/$module/"
+    done
+    worker_jar=$home/lib/worker/openai-moodle-sidecar-worker.jar
+    tests_jar=$home/lib/worker/openai-moodle-sidecar-worker-tests.jar
+    cp -p "$root/worker/target/openai-moodle-sidecar-worker-tests.jar" "$tests_jar" \
+        || die "no worker test jar (the fake upstream): run without --no-build"
+    local role cache jar
+    for role in worker-http worker-stdio supervisor; do
+        module=${role%%-*}
+        jar=$home/lib/$module/openai-moodle-sidecar-$module.jar
+        cache=$home/lib/$module/aot/$role.aot
+        if [ ! -f "$cache" ]; then
+            record "aot.$role" "none"
+        elif [ "$cache" -nt "$jar" ]; then
+            record "aot.$role" "$(du -m "$cache" | cut -f1) MB"
         else
-            record "aot.${cache##*/}" "none"
+            record "aot.$role" "stale (jar rebuilt after training), not used"
         fi
     done
 }
@@ -60,9 +84,9 @@ compile_bench_tools() {
 jvm_flags_of() {
     (
         # shellcheck source=shell/lib/jvm-opts.sh
-        . "$root/shell/lib/jvm-opts.sh"
-        sidecar_jvm_opts "$1" "$root"
-        printf '%s\n' "${SIDECAR_JVM_OPTS[*]}" | sed "s#$root/##g"
+        . "$home/bin/lib/jvm-opts.sh"
+        sidecar_jvm_opts "$1" "$home"
+        printf '%s\n' "${SIDECAR_JVM_OPTS[*]}" | sed "s#$home/##g"
     )
 }
 

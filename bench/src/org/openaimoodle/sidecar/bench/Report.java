@@ -102,9 +102,11 @@ public final class Report {
                 .append("| JDK | ").append(results.text("machine.jdk")).append(" |\n")
                 .append("| tools | wrk ").append(results.text("tools.wrk")).append(", nginx ")
                 .append(results.text("tools.nginx")).append(", ").append(results.text("tools.hyperfine")).append(" |\n")
-                .append("| AOT caches | worker-http ").append(results.text("aot.worker-http.aot"))
-                .append(", worker-stdio ").append(results.text("aot.worker-stdio.aot"))
-                .append(", supervisor ").append(results.text("aot.supervisor.aot")).append(" |\n\n")
+                .append("| AOT caches | worker-http ").append(results.text("aot.worker-http"))
+                .append(", worker-stdio ").append(results.text("aot.worker-stdio"))
+                .append(", supervisor ").append(results.text("aot.supervisor")).append(" |\n")
+                .append("| layout | installed (`bin/`, `lib/worker/`, `lib/supervisor/`, as in the image), copied ")
+                .append("to `bench/out/home` after the build |\n\n")
                 .append("JVM flags per role, as `shell/lib/jvm-opts.sh` gave them in this run:\n\n");
         for (String role : new String[] {"worker-http", "worker-stdio", "supervisor"}) {
             md.append("- ").append(role).append(": `").append(results.text("flags." + role)).append("`\n");
