@@ -57,8 +57,7 @@ final class RunCommand implements Callable<Integer> {
             log.line("supervisor", "supervisor pid " + ProcessHandle.current().pid() + " starting; " + where
                     + "; health " + config.healthUrl());
             Supervisor supervisor = new Supervisor(config, runDirectory, log, workerEnvironment(config));
-            try (ControlServer control = ControlServer.open(runDirectory.controlSocket(),
-                    command -> answer(command, supervisor, log))) {
+            try (ControlServer control = openControl(runDirectory, supervisor, log)) {
                 // Handling the signals ourselves (not a shutdown hook) lets a graceful stop exit 0, not 143.
                 Signal.handle(new Signal("TERM"), signal -> supervisor.requestStop());
                 Signal.handle(new Signal("INT"), signal -> supervisor.requestStop());
@@ -68,6 +67,16 @@ final class RunCommand implements Callable<Integer> {
             } finally {
                 runDirectory.forget(ProcessRole.SUPERVISOR);
             }
+        }
+    }
+
+    private static ControlServer openControl(RunDirectory runDirectory, Supervisor supervisor, LogSink log) {
+        try {
+            return ControlServer.open(runDirectory.controlSocket(), command -> answer(command, supervisor, log));
+        } catch (IOException e) {
+            // Typically a path longer than a Unix socket allows (about 100 bytes).
+            throw new ConfigException("SIDECAR_RUN_DIR: cannot create the control socket " + runDirectory.controlSocket()
+                    + ": " + e.getMessage() + "; choose a short, writable SIDECAR_RUN_DIR");
         }
     }
 
