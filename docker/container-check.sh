@@ -249,17 +249,19 @@ run_ended() { ! kill -0 "$run_pid" 2>/dev/null; }
 
 # The worker's fake Chat Completions upstream (worker test jar of this checkout, run on the host:
 # the container shares the host's network), so the actions succeed without a real key. Without a
-# built checkout the runs go without it and expect `not_configured` instead.
+# built checkout (./mvnw verify) the runs go without it and expect `not_configured` instead.
 fake_key=sk-test-FAKE1234567890abcd
 fake_pid=""
 run_env=()
 start_fake_upstream() {
     local tests_jar=$repo/worker/target/openai-moodle-sidecar-worker-tests.jar url=""
-    if [ ! -f "$tests_jar" ]; then
-        say "no $tests_jar (checkout not built): no fake upstream, the actions answer not_configured"
+    # The fake's test-only libraries (jackson-databind), copied by the e2e module's build.
+    local fake_libs=$repo/e2e/target/fake-upstream-libs
+    if [ ! -f "$tests_jar" ] || ! compgen -G "$fake_libs/jackson-databind-*.jar" >/dev/null; then
+        say "no $tests_jar or $fake_libs (run ./mvnw verify first): no fake upstream, the actions answer not_configured"
         return
     fi
-    "$SIDECAR_JAVA" -cp "$tests_jar:$repo/worker/target/openai-moodle-sidecar-worker.jar:$repo/worker/target/libs/*" \
+    "$SIDECAR_JAVA" -cp "$tests_jar:$repo/worker/target/openai-moodle-sidecar-worker.jar:$repo/worker/target/libs/*:$fake_libs/*" \
         org.openaimoodle.sidecar.worker.fake.FakeUpstream 0 >"$work/fake-upstream.log" 2>&1 &
     fake_pid=$!
     wait_until 30 grep -q 'fake upstream on ' "$work/fake-upstream.log"

@@ -22,7 +22,10 @@ final class Checkout {
     private Checkout() {
     }
 
-    /** Classpath of the worker's fake upstream: the worker's test jar, its jar and libraries. */
+    /**
+     * Classpath of the worker's fake upstream: the worker's test jar, its jar and libraries, and the
+     * fake's test-only libraries (jackson-databind), which this module's build copies for it.
+     */
     static String fakeUpstreamClasspath() {
         Path testsJar = WORKER_TARGET.resolve("openai-moodle-sidecar-worker-tests.jar");
         if (!Files.isRegularFile(testsJar)) {
@@ -30,7 +33,8 @@ final class Checkout {
         }
         return String.join(":", testsJar.toString(),
                 WORKER_TARGET.resolve("openai-moodle-sidecar-worker.jar").toString(),
-                WORKER_TARGET.resolve("libs").toString() + "/*");
+                WORKER_TARGET.resolve("libs") + "/*",
+                System.getProperty("sidecar.fakeUpstreamLibs", "target/fake-upstream-libs") + "/*");
     }
 
     /** The java binary of this test JVM (a JDK >= 21, as the build requires). */

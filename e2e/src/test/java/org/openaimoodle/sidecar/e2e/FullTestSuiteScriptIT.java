@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * sidecar (started by {@code sidecarctl start}, talking to the fake upstream), and FAIL lines with
  * a non-zero exit against a port where nothing listens.
  */
-class TestSidecarScriptIT {
+class FullTestSuiteScriptIT {
 
     @TempDir
     Path dir;
