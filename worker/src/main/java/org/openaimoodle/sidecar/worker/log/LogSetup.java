@@ -2,11 +2,11 @@ package org.openaimoodle.sidecar.worker.log;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
 
 /**
@@ -41,10 +41,12 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         boolean stdout = "stdout".equals(System.getProperty(STREAM));
         boolean timestamps = !"false".equals(System.getProperty(TIMESTAMPS));
 
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        LineLayout layout = new LineLayout(timestamps);
+        layout.setContext(context);
+        layout.start();
+        LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
         encoder.setContext(context);
-        encoder.setPattern((timestamps ? "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} " : "")
-                + "%level %logger{0}: %msg%n%ex");
+        encoder.setLayout(layout);
         encoder.start();
 
         ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
