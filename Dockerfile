@@ -55,7 +55,8 @@ RUN set -eu; \
 
 # ---------------------------------------------------------------------------------------------
 # The sidecar alone, as its own container. It must listen beyond loopback to be reachable from
-# Moodle's container: set SIDECAR_TOKEN, and do not publish the port outside the compose network.
+# Moodle's container: keep it on a private network and never publish its port. SIDECAR_TOKEN keeps
+# other clients out, but the unchanged PHP plugin sends no token (and has no stdio fallback here).
 FROM ${JRE_IMAGE} AS sidecar
 ARG SIDECAR_UID=1001
 COPY --from=build /out/opt/openai-sidecar /opt/openai-sidecar
