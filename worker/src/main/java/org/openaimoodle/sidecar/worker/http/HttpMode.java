@@ -51,8 +51,9 @@ public final class HttpMode {
     }
 
     private int listen() {
-        Optional<ChatCompletionsClient> client = config.apiKey().map(key -> new ChatCompletionsClient(
-                new HelidonTransport(config.connectTimeout(), Math.min(config.maxConcurrentRequests(), 1024)),
+        HelidonTransport transport =
+                new HelidonTransport(config.connectTimeout(), Math.min(config.maxConcurrentRequests(), 1024));
+        Optional<ChatCompletionsClient> client = config.apiKey().map(key -> new ChatCompletionsClient(transport,
                 config.chatCompletionsUri(), key, config.model(), config.connectTimeout(), RetryPolicy.DEFAULT));
         ActionService service = new ActionService(config, client);
         server = WebServer.builder()
@@ -66,6 +67,9 @@ public final class HttpMode {
                 .build()
                 .start();
         Runtime.getRuntime().addShutdownHook(new Thread(this::onSignal, "drain"));
+        if (client.isPresent()) {
+            Thread.ofVirtual().name("webclient-warm-up").start(transport::warmUp);
+        }
         if (config.supervised()) {
             Thread.ofPlatform().daemon().name("supervisor-watch").start(this::exitWhenStdinCloses);
         }

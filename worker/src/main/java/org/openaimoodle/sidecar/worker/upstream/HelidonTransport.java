@@ -22,25 +22,51 @@ import io.helidon.webclient.api.WebClient;
  * concurrent requests each get a connection instead of queueing for one.
  */
 public final class HelidonTransport implements UpstreamTransport {
-    private final WebClient client;
+    private final Duration connectTimeout;
+    private final int idleConnections;
+    private volatile WebClient client;
 
     /**
-     * @param connectTimeout   TCP/TLS connect timeout
+     * Creates the transport; the WebClient itself is built by {@link #warmUp()} or the first request.
+     *
+     * @param connectTimeout   TCP/TLS connect timeout (fixed per client, so the per-call value is not used)
      * @param idleConnections  how many idle keep-alive connections to keep per host
      */
     public HelidonTransport(Duration connectTimeout, int idleConnections) {
-        this.client = WebClient.builder()
-                .connectTimeout(connectTimeout)
-                .connectionCacheSize(idleConnections)
-                .sendExpectContinue(false)
-                .followRedirects(false)
-                .build();
+        this.connectTimeout = connectTimeout;
+        this.idleConnections = idleConnections;
+    }
+
+    /**
+     * Builds the WebClient now. Called right after the server listens: building it loads some 500 classes,
+     * which would otherwise delay the first healthy answer.
+     */
+    public void warmUp() {
+        client();
+    }
+
+    private WebClient client() {
+        WebClient built = client;
+        if (built == null) {
+            synchronized (this) {
+                if (client == null) {
+                    client = WebClient.builder()
+                            .connectTimeout(connectTimeout)
+                            .connectionCacheSize(idleConnections)
+                            .sendExpectContinue(false)
+                            .followRedirects(false)
+                            .build();
+                }
+                built = client;
+            }
+        }
+        return built;
     }
 
     @Override
     public TransportResponse post(URI uri, Map<String, String> headers, byte[] body, Duration connectTimeout,
                                   Duration timeout) throws IOException {
-        var request = client.post().uri(uri).readTimeout(timeout);
+        var request = client().post().uri(uri).readTimeout(timeout);
         headers.forEach((name, value) -> request.header(HeaderNames.create(name), value));
         try (HttpClientResponse response = request.submit(body)) {
             Map<String, String> responseHeaders = new HashMap<>();
