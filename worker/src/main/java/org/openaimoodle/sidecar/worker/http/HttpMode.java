@@ -97,8 +97,15 @@ public final class HttpMode {
             // a broken pipe means the same as EOF
         }
         LOG.warn("stdin closed: the supervisor is gone; stopping");
-        stop(ORPHAN_DRAIN);
-        System.exit(0);
+        // Drain in another thread and wait a bounded time: a SIGTERM drain already under way (which may last
+        // the whole request deadline) must not hold an orphan past the 2 s contract.
+        Thread stopper = Thread.ofPlatform().name("orphan-stop").start(() -> stop(ORPHAN_DRAIN));
+        try {
+            stopper.join(ORPHAN_DRAIN.plusMillis(500));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Runtime.getRuntime().halt(0);
     }
 
     private synchronized void stop(Duration budget) {

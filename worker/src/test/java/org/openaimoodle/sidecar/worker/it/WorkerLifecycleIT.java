@@ -123,6 +123,28 @@ class WorkerLifecycleIT {
     }
 
     @Test
+    void stdinEofCutsShortADrainThatWouldOutliveTheSupervisor() throws Exception {
+        WorkerProcess worker = startHttp(env("SIDECAR_SUPERVISED", "1"), true);
+        upstream.defaultAnswer(FakeAnswer.text("never seen").after(Duration.ofSeconds(20)));
+        CompletableFuture.runAsync(() -> {
+            try {
+                worker.ai(CHAT);
+            } catch (Exception e) {
+                // cut off on purpose
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> upstream.received().size() == 1);
+        worker.process().destroy(); // SIGTERM: a drain of up to the request deadline (25 s) begins
+        await().atMost(Duration.ofSeconds(5)).until(() -> worker.log().contains("draining"));
+
+        long start = System.nanoTime();
+        worker.process().getOutputStream().close(); // then the supervisor dies
+        assertTrue(worker.process().waitFor(5, TimeUnit.SECONDS), "orphan must exit promptly:\n" + worker.log());
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(millis < 2500, "exited after " + millis + " ms (contract: 2 s)");
+    }
+
+    @Test
     void invalidConfigurationExits78NamingTheVariable() throws Exception {
         WorkerProcess worker = WorkerProcess.launch(dir, env("SIDECAR_REQUEST_TIMEOUT", "soon"), false,
                 List.of("--http-mode"));
