@@ -31,6 +31,8 @@ build=yes
 . "$root/bench/startup.sh"
 
 trap cleanup EXIT
+set -E
+trap 'say "failed (exit $?) at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND"' ERR
 trap 'echo "bench: interrupted (signal, or over the ${TIME_LIMIT_S}s time limit)" >&2; exit 130' INT TERM
 # The whole run stops by itself, whatever hangs. Its output goes nowhere, so that a pipe from this
 # script (bench/run.sh | tee) ends when the script does.

@@ -24,26 +24,27 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * body is checked for {@code "success":true}). Reports how many were in flight at the peak, the time
  * until the last reply, and client-side latency percentiles, as one {@code key=value} line.
  *
- * <p>Usage: {@code LoadClient PORT REQUESTS BODY_FILE TIMEOUT_SECONDS}. Raw sockets instead of
+ * <p>Usage: {@code LoadClient PORT REQUESTS BODY_FILE TIMEOUT_SECONDS [PATH MARKER]} (default {@code /ai}
+ * and {@code "success":true}; the fake upstream alone is {@code /v1/chat/completions "choices"}). Raw sockets instead of
  * java.net.http: one connection per request is exactly what the Moodle plugin does, and it keeps the
  * client's own overhead out of the figure.
  */
 public final class LoadClient {
-    private static final String SUCCESS = "\"success\":true";
-
     private final int port;
     private final byte[] request;
     private final int timeoutMillis;
+    private final String marker;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger peakInFlight = new AtomicInteger();
     private final AtomicInteger successes = new AtomicInteger();
     private final AtomicInteger failures = new AtomicInteger();
     private final List<String> firstErrors = new ArrayList<>();
 
-    private LoadClient(int port, byte[] body, int timeoutMillis) {
+    private LoadClient(int port, byte[] body, int timeoutMillis, String path, String marker) {
         this.port = port;
         this.timeoutMillis = timeoutMillis;
-        String head = "POST /ai HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nContent-Type: application/json\r\n"
+        this.marker = marker;
+        String head = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nContent-Type: application/json\r\n"
                 + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
         byte[] headBytes = head.getBytes(StandardCharsets.US_ASCII);
         this.request = Arrays.copyOf(headBytes, headBytes.length + body.length);
@@ -51,12 +52,13 @@ public final class LoadClient {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 4) {
-            System.err.println("usage: LoadClient PORT REQUESTS BODY_FILE TIMEOUT_SECONDS");
+        if (args.length != 4 && args.length != 6) {
+            System.err.println("usage: LoadClient PORT REQUESTS BODY_FILE TIMEOUT_SECONDS [PATH MARKER]");
             System.exit(2);
         }
         LoadClient client = new LoadClient(Integer.parseInt(args[0]), Files.readAllBytes(Path.of(args[2])),
-                Integer.parseInt(args[3]) * 1000);
+                Integer.parseInt(args[3]) * 1000, args.length == 6 ? args[4] : "/ai",
+                args.length == 6 ? args[5] : "\"success\":true");
         client.run(Integer.parseInt(args[1]));
     }
 
@@ -105,7 +107,7 @@ public final class LoadClient {
             } finally {
                 inFlight.decrementAndGet();
             }
-            if (reply.startsWith("HTTP/1.1 200") && reply.contains(SUCCESS)) {
+            if (reply.startsWith("HTTP/1.1 200") && reply.contains(marker)) {
                 successes.incrementAndGet();
             } else {
                 fail(reply.lines().findFirst().orElse("empty reply") + " " + tail(reply));
