@@ -147,6 +147,41 @@ class StdioModeIT {
     }
 
     @Test
+    void launcherWorksThroughASymlink() throws Exception {
+        Path link = dir.resolve("bin/openai-moodle-sidecar");
+        Files.createDirectories(link.getParent());
+        Files.createSymbolicLink(link, WorkerProcess.LAUNCHER);
+        upstream.enqueue(FakeAnswer.text("via symlink"));
+        Path out = dir.resolve("symlink-out.txt");
+        ProcessBuilder builder = new ProcessBuilder(link.toString(), "--api-key=" + WorkerProcess.FAKE_KEY,
+                "--base-url=" + upstream.baseUrl())
+                .redirectInput(Files.writeString(dir.resolve("in.txt"), "{\"action\":\"chat\",\"content\":\"x\"}\n")
+                        .toFile())
+                .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process process = builder.start();
+        processes.add(process);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue());
+        assertEquals("{\"success\":true,\"data\":\"via symlink\",\"error\":null}\n", Files.readString(out));
+    }
+
+    @Test
+    void terminalOnStdinMeansHttpMode() throws Exception {
+        int port = WorkerProcess.freePort();
+        // `script` gives the launcher a pseudo-terminal as stdin, like an admin starting it by hand.
+        ProcessBuilder builder = new ProcessBuilder("script", "-qec", WorkerProcess.LAUNCHER.toString(), "/dev/null")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true);
+        builder.environment().keySet().removeIf(k -> k.startsWith("OPENAI_") || k.startsWith("SIDECAR_"));
+        builder.environment().put("SIDECAR_PORT", Integer.toString(port));
+        Process process = builder.start();
+        processes.add(process);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).ignoreExceptions().until(() ->
+                http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port
+                        + "/health")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+    }
+
+    @Test
     void emptyInputExitsZeroWithoutOutput() throws Exception {
         Run run = run("", pluginFlags());
         assertEquals(0, run.exit(), run.stderr());
