@@ -128,6 +128,8 @@ figure_footprint_and_recovery() {
         sleep 3 # idle: let start-up garbage settle as it would in production
         record "fig3.supervisor_idle_rss_kb.$i" "$(proc_status "$supervisor" VmRSS)"
         record "fig3.worker_idle_rss_kb.$i" "$(proc_status "$worker" VmRSS)"
+        record "fig3.supervisor_idle_anon_kb.$i" "$(proc_status "$supervisor" RssAnon)"
+        record "fig3.worker_idle_anon_kb.$i" "$(proc_status "$worker" RssAnon)"
         record "fig3.supervisor_threads.$i" "$(proc_status "$supervisor" Threads)"
         record "fig3.worker_threads.$i" "$(proc_status "$worker" Threads)"
         watch_signal "$sup_port" 15 KILL "$worker"

@@ -177,6 +177,7 @@ median() {
 
 cleanup() {
     local pid
+    trap - ERR
     set +e
     for pid in "${tracked_pids[@]}"; do
         stop_pid "$pid" 5

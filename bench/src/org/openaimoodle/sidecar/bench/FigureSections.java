@@ -92,13 +92,16 @@ final class FigureSections {
         return "## 3. Footprint\n\n"
                 + "Resident set (VmRSS) after 3 s idle, each of " + results.series("fig4.cold_start_ms").size()
                 + " fresh `sidecarctl run` starts (own run dir, log file and port); the worker is the "
-                + "supervisor's child. After load: the worker of figure 1 and of figure 2.\n\n"
-                + "| process | idle RSS, median (min–max) | threads | after figure 1 load | peak in figure 2 |\n"
-                + "|---|---|---|---|---|\n"
+                + "supervisor's child. After load: the worker of figure 1 and of figure 2. The rest of RSS is "
+                + "file-backed: mostly the mapped AOT cache and the JVM's own library, shared with the page cache.\n\n"
+                + "| process | idle RSS, median (min–max) | of which anonymous (RssAnon) | threads | after figure 1 load | peak in figure 2 |\n"
+                + "|---|---|---|---|---|---|\n"
                 + "| supervisor | " + Results.spread(results.series("fig3.supervisor_idle_rss_kb"), "MB", 1024, 1)
+                + " | " + Report.mb(Results.median(results.series("fig3.supervisor_idle_anon_kb")))
                 + " | " + Results.format(Results.median(results.series("fig3.supervisor_threads")), 1, 0)
                 + " | | |\n"
                 + "| worker | " + Results.spread(results.series("fig3.worker_idle_rss_kb"), "MB", 1024, 1)
+                + " | " + Report.mb(Results.median(results.series("fig3.worker_idle_anon_kb")))
                 + " | " + Results.format(Results.median(results.series("fig3.worker_threads")), 1, 0)
                 + " | " + Report.mb(results.number("fig1.worker_rss_after_kb"))
                 + " | " + Report.mb(results.number("fig2.worker_peak_rss_kb")) + " |\n\n";
