@@ -9,7 +9,8 @@
 #    `unshare --pid` + chroot, as root (the image's default) and again as uid 1001; and shows:
 #    supervisor and worker run as uid 1001 on the jlink'd runtime, /health answers, the plugin's
 #    stdio path works for Apache's user, the HEALTHCHECK command passes, test-sidecar.sh passes
-#    inside (against the worker's fake upstream on the host), a logrotate run loses
+#    inside (against the worker's fake upstream on the host), the cron job repairs a stopped
+#    sidecar with cron's empty environment, a logrotate run loses
 #    nothing, and SIGTERM to PID 1 stops everything cleanly;
 # 4. runs the `sidecar` target's ENTRYPOINT as its USER: healthy, and stops cleanly on SIGTERM.
 # Prints PASS/FAIL lines. Exit 0 all passed, 1 something failed, 77 cannot run here (says why).
@@ -351,6 +352,7 @@ run_container() {
     fi
 
     if [ -z "${spec[*]}" ]; then
+        check_cron_repair "$label"
         check_logrotate "$label"
     fi
 
@@ -374,6 +376,30 @@ run_container() {
     fi
     say "[$label] last lines of /var/log/openai-sidecar.log:"
     tail -n 6 "$root/var/log/openai-sidecar.log" | sed 's/^/    /'
+}
+
+# The cron job's path, with cron's empty environment: after `sidecarctl stop`, the job must start
+# the sidecar again as the sidecar user, with the variables the entrypoint saved (the key above all).
+check_cron_repair() {
+    local label=$1 out status reply want='"success":'
+    [ -n "$fake_pid" ] && want='"success":true'
+    in_root /usr/local/bin/sidecarctl stop >/dev/null 2>&1
+    if healthy; then
+        fail "[$label] cron repair: the sidecar still answers after sidecarctl stop"
+        return
+    fi
+    out=$(nsenter --target "$ns_init" --mount --pid -- chroot --userspec=1001:1001 "$root" /usr/bin/env -i \
+        SHELL=/bin/bash PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/opt/openai-sidecar/var \
+        timeout 120 /opt/openai-sidecar/bin/cron-check.sh 2>&1)
+    status=$?
+    wait_until 60 healthy
+    reply=$(curl -s --max-time 30 -H 'Content-Type: application/json' \
+        -d '{"action":"chat","content":"after the repair","user_id":"cron"}' "http://127.0.0.1:$port/ai")
+    if [ "$status" -eq 1 ] && grep -q '^REPAIRED' <<<"$out" && grep -q "$want" <<<"$reply"; then
+        pass "[$label] cron job with cron's empty environment repairs a stopped sidecar: $out; then /ai: $reply"
+    else
+        fail "[$label] cron repair: exit $status, output '$out', then /ai: '$reply'"
+    fi
 }
 
 # The image's own logrotate config, run as root the way cron.daily runs it.
