@@ -40,7 +40,7 @@ final class AiEndpoint implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         rules.post("/ai", this::ai)
-                .any("/ai", (req, res) -> MethodNotAllowed.answer(res, "POST", "/ai"));
+                .any("/ai", (req, res) -> RoutingErrors.methodNotAllowed(res, "POST", "/ai"));
     }
 
     private void ai(ServerRequest req, ServerResponse res) throws IOException {

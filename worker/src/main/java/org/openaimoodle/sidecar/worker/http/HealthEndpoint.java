@@ -23,7 +23,7 @@ final class HealthEndpoint implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         rules.get("/health", this::health)
-                .any("/health", (req, res) -> MethodNotAllowed.answer(res, "GET", "/health"));
+                .any("/health", (req, res) -> RoutingErrors.methodNotAllowed(res, "GET", "/health"));
     }
 
     private void health(ServerRequest req, ServerResponse res) {

@@ -63,7 +63,7 @@ public final class HttpMode {
                 .routing(routing -> routing
                         .register(new HealthEndpoint(gate))
                         .register(new AiEndpoint(service, gate, config.maxBodyBytes(), config.token()))
-                        .any((req, res) -> MethodNotAllowed.notFound(res, req.path().path())))
+                        .any((req, res) -> RoutingErrors.notFound(res, req.path().path())))
                 .build()
                 .start();
         Runtime.getRuntime().addShutdownHook(new Thread(this::onSignal, "drain"));

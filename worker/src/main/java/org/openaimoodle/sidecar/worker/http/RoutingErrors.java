@@ -6,12 +6,12 @@ import io.helidon.webserver.http.ServerResponse;
 import org.openaimoodle.sidecar.worker.action.ErrorCode;
 import org.openaimoodle.sidecar.worker.action.Reply;
 
-/** 405 and 404 answers, in the same JSON envelope as everything else. */
-final class MethodNotAllowed {
-    private MethodNotAllowed() {
+/** 404 and 405 answers, in the same JSON envelope as everything else (code {@code invalid_request}). */
+final class RoutingErrors {
+    private RoutingErrors() {
     }
 
-    static void answer(ServerResponse res, String allowed, String path) {
+    static void methodNotAllowed(ServerResponse res, String allowed, String path) {
         res.header(HeaderNames.ALLOW, allowed);
         JsonReplies.send(res, 405, Reply.failure(ErrorCode.INVALID_REQUEST,
                 "Method not allowed: use " + allowed + " " + path).toJson());
