@@ -22,7 +22,8 @@ COPY . .
 # caches are not trained here (they are bound to the JDK build and the jar paths that trained them).
 RUN --mount=type=cache,id=openai-sidecar-m2,target=/root/.m2/repository \
     mvn -B -ntp -pl worker,supervisor -am package -DskipTests -Daot.skip=true
-# The installed layout of docs/internals.md: bin/ with the launchers and bin/lib/, lib/<module>/.
+# The installed layout of docs/internals.md: bin/ with the launchers and bin/lib/, lib/<module>/
+# (jars copied with their times: an AOT cache is only used with the very jars that trained it).
 RUN set -eu; \
     home=/out/opt/openai-sidecar; \
     install -d "$home/bin/lib" "$home/lib/worker" "$home/lib/supervisor" "$home/var"; \
@@ -31,7 +32,7 @@ RUN set -eu; \
     install -m 0755 docker/entrypoint.sh "$home/bin/docker-entrypoint.sh"; \
     install -m 0644 shell/lib/*.sh "$home/bin/lib/"; \
     for module in worker supervisor; do \
-        cp -r "$module/target/openai-moodle-sidecar-$module.jar" "$module/target/libs" "$home/lib/$module/"; \
+        cp -a "$module/target/openai-moodle-sidecar-$module.jar" "$module/target/libs" "$home/lib/$module/"; \
     done; \
     chmod -R a+rX "$home"
 
