@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Trains the JDK 25 AOT caches of the three JVM roles at build time (run by `./mvnw package` in aot/,
 # or by hand: aot/train.sh). Each role is run once through its real launcher, the way production runs
-# it, with -XX:AOTCacheOutput (via SIDECAR_AOT_TRAIN_ROLE, see shell/lib/jvm-opts.sh):
+# it, with -XX:AOTCacheOutput (via SIDECAR_AOT_TRAIN_ROLE, see shell/lib/jvm-opts.sh).
+# `aot/train.sh HOME` trains an installed layout instead (HOME/bin launchers, HOME/lib/<module>/ jars,
+# caches into HOME/lib/<module>/aot/), e.g. in an image with the runtime that ships (set JAVA_HOME).
+# Checkout layout:
 #   worker-stdio  worker/target/aot/worker-stdio.aot   a few request lines on stdin, then EOF
 #   worker-http   worker/target/aot/worker-http.aot    /health and /ai on a free port, then SIGTERM
 #   supervisor    supervisor/target/aot/supervisor.aot `sidecarctl run` until the worker is healthy,
@@ -19,8 +22,18 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 readonly FAKE_KEY=sk-test-FAKE1234567890abcd
 readonly STEP_TIMEOUT=60
-worker_jar=$root/worker/target/openai-moodle-sidecar-worker.jar
-supervisor_jar=$root/supervisor/target/openai-moodle-sidecar-supervisor.jar
+if [ -n "${1:-}" ]; then
+    home=$(cd "$1" && pwd) || exit 0
+    bin=$home/bin
+    worker_jar=$home/lib/worker/openai-moodle-sidecar-worker.jar
+    supervisor_jar=$home/lib/supervisor/openai-moodle-sidecar-supervisor.jar
+else
+    bin=$root/shell
+    worker_jar=$root/worker/target/openai-moodle-sidecar-worker.jar
+    supervisor_jar=$root/supervisor/target/openai-moodle-sidecar-supervisor.jar
+fi
+worker_aot=${worker_jar%/*}/aot
+supervisor_aot=${supervisor_jar%/*}/aot
 work=""
 pids=()
 
@@ -30,7 +43,7 @@ say() { printf 'aot: %s\n' "$*"; }
 cleanup() {
     local pid
     for pid in "${pids[@]}"; do
-        kill -KILL "$pid" 2>/dev/null
+        kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
     done
     [ -n "$work" ] && rm -rf "$work"
 }
@@ -82,14 +95,15 @@ wait_exit() {
 }
 
 start_fake_upstream() {
-    local tests_jar=$root/worker/target/openai-moodle-sidecar-worker-tests.jar
+    local tests_jar=${worker_jar%/*}/openai-moodle-sidecar-worker-tests.jar
+    [ -f "$tests_jar" ] || tests_jar=$root/worker/target/openai-moodle-sidecar-worker-tests.jar
     if [ ! -f "$tests_jar" ] || ! grep -qa 'org/openaimoodle/sidecar/worker/fake/FakeUpstream' "$tests_jar"; then
         say "no fake upstream in $tests_jar: training against a closed port (error paths only)"
         upstream_port=$(free_port)
         return 0
     fi
     upstream_port=$(free_port) || return 1
-    "$SIDECAR_JAVA" -cp "$tests_jar:$worker_jar:$root/worker/target/libs/*" \
+    "$SIDECAR_JAVA" -cp "$tests_jar:$worker_jar:${worker_jar%/*}/libs/*" \
         org.openaimoodle.sidecar.worker.fake.FakeUpstream "$upstream_port" 0 >"$work/fake.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 1 100); do
@@ -122,7 +136,7 @@ install_cache() {
     elif [ -s "$out.tmp" ]; then
         mv -f "$out.tmp" "$out"
         printf '%s\n' "$SIDECAR_JAVA_RUNTIME_VERSION" >"$out.jdk"
-        say "$role: $(du -h "$out" | cut -f1) cache in ${out#"$root"/}"
+        say "$role: $(du -h "$out" | cut -f1) cache in $out"
     else
         rm -f "$out.tmp"
         say "$role: no cache (training run failed; its last lines follow)"
@@ -141,19 +155,19 @@ request_lines() {
 }
 
 train_worker_stdio() {
-    local out=$root/worker/target/aot/worker-stdio.aot log=$work/worker-stdio.log
+    local out=$worker_aot/worker-stdio.aot log=$work/worker-stdio.log
     rm -f "$out" "$out.jdk"
     request_lines | SIDECAR_AOT_TRAIN_ROLE=worker-stdio SIDECAR_AOT_TRAIN_OUTPUT=$out.tmp \
-        timeout "$STEP_TIMEOUT" "$root/shell/openai-moodle-sidecar" >"$log" 2>&1
+        timeout "$STEP_TIMEOUT" "$bin/openai-moodle-sidecar" >"$log" 2>&1
     install_cache worker-stdio "$out" "$log"
 }
 
 train_worker_http() {
-    local out=$root/worker/target/aot/worker-http.aot log=$work/worker-http.log port pid line healthy=no
+    local out=$worker_aot/worker-http.aot log=$work/worker-http.log port pid line healthy=no
     rm -f "$out" "$out.jdk"
     port=$(free_port) || return 1
     SIDECAR_AOT_TRAIN_ROLE=worker-http SIDECAR_AOT_TRAIN_OUTPUT=$out.tmp SIDECAR_PORT=$port \
-        "$root/shell/openai-moodle-sidecar" --http-mode </dev/null >"$log" 2>&1 &
+        "$bin/openai-moodle-sidecar" --http-mode </dev/null >"$log" 2>&1 &
     pid=$!
     pids+=("$pid")
     if wait_healthy "$port" "$pid"; then
@@ -172,20 +186,20 @@ train_worker_http() {
 }
 
 train_supervisor() {
-    local out=$root/supervisor/target/aot/supervisor.aot log=$work/supervisor.log port pid healthy=no
+    local out=$supervisor_aot/supervisor.aot log=$work/supervisor.log port pid healthy=no
     rm -f "$out" "$out.jdk"
     port=$(free_port) || return 1
     export SIDECAR_PORT=$port
     SIDECAR_AOT_TRAIN_ROLE=supervisor SIDECAR_AOT_TRAIN_OUTPUT=$out.tmp \
-        "$root/shell/sidecarctl" run </dev/null >"$log" 2>&1 &
+        "$bin/sidecarctl" run </dev/null >"$log" 2>&1 &
     pid=$!
     pids+=("$pid")
     if wait_healthy "$port" "$pid"; then
         healthy=yes
         {
-            "$root/shell/sidecarctl" status
-            "$root/shell/sidecarctl" status --json
-            "$root/shell/sidecarctl" check --no-repair
+            "$bin/sidecarctl" status
+            "$bin/sidecarctl" status --json
+            "$bin/sidecarctl" check --no-repair
         } >>"$log" 2>&1
     fi
     kill -TERM "$pid" 2>/dev/null
@@ -205,14 +219,14 @@ main() {
     start_fake_upstream || { say "no fake upstream: no AOT caches"; return 0; }
     training_env
     if [ -f "$worker_jar" ]; then
-        mkdir -p "$root/worker/target/aot"
+        mkdir -p "$worker_aot"
         train_worker_stdio
         train_worker_http
     else
         say "no worker jar ($worker_jar): worker not trained"
     fi
     if [ -f "$supervisor_jar" ] && [ -f "$worker_jar" ]; then
-        mkdir -p "$root/supervisor/target/aot"
+        mkdir -p "$supervisor_aot"
         train_supervisor
     else
         say "no supervisor or worker jar: supervisor not trained"

@@ -26,16 +26,20 @@ require_tools() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Packages worker, supervisor and the AOT caches (aot/train.sh runs in the aot module's package phase).
+# Packages worker and supervisor, copies them into the snapshot and trains the AOT caches there
+# (aot/train.sh HOME), so that jars and caches always belong together.
 prepare_build() {
     if [ "$build" = yes ]; then
-        say "building worker, supervisor and AOT caches"
-        (cd "$root" && ./mvnw -q -o -pl worker,supervisor,aot package -DskipTests >"$out/logs/build.log" 2>&1) \
-            || (cd "$root" && ./mvnw -q -pl worker,supervisor,aot package -DskipTests >>"$out/logs/build.log" 2>&1) \
+        say "building worker and supervisor"
+        (cd "$root" && ./mvnw -q -o -pl worker,supervisor package -DskipTests >"$out/logs/build.log" 2>&1) \
+            || (cd "$root" && ./mvnw -q -pl worker,supervisor package -DskipTests >>"$out/logs/build.log" 2>&1) \
             || die "build failed: see bench/out/logs/build.log"
-        grep '^aot:' "$out/logs/build.log" >&2 || true
     fi
     install_snapshot
+    say "training the AOT caches in the snapshot"
+    bash "$root/aot/train.sh" "$home" >"$out/logs/aot-train.log" 2>&1 || true
+    sed 's/^/bench: /' "$out/logs/aot-train.log" >&2
+    record_aot_caches
 }
 
 # Copies launchers, jars and AOT caches into bench/out/home in the installed layout (as the Docker
@@ -52,13 +56,15 @@ install_snapshot() {
         mkdir -p "$home/lib/$module"
         cp -p "$root/$module/target/openai-moodle-sidecar-$module.jar" "$home/lib/$module/"
         cp -rp "$root/$module/target/libs" "$home/lib/$module/"
-        [ -d "$root/$module/target/aot" ] && cp -rp "$root/$module/target/aot" "$home/lib/$module/"
     done
     worker_jar=$home/lib/worker/openai-moodle-sidecar-worker.jar
     tests_jar=$home/lib/worker/openai-moodle-sidecar-worker-tests.jar
     cp -p "$root/worker/target/openai-moodle-sidecar-worker-tests.jar" "$tests_jar" \
         || die "no worker test jar (the fake upstream): run without --no-build"
-    local role cache jar
+}
+
+record_aot_caches() {
+    local role cache jar module
     for role in worker-http worker-stdio supervisor; do
         module=${role%%-*}
         jar=$home/lib/$module/openai-moodle-sidecar-$module.jar
