@@ -4,7 +4,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,28 +28,39 @@ final class FakeUpstreamProcess implements AutoCloseable {
         this.baseUrl = baseUrl;
     }
 
-    /** Starts it and waits for its "fake upstream on URL" line (it prints it once it listens). */
-    static FakeUpstreamProcess start() throws IOException {
+    /** Starts it and waits (at most 30 s) for its "fake upstream on URL" line, printed once it listens. */
+    static FakeUpstreamProcess start() throws IOException, InterruptedException {
         Process process = new ProcessBuilder(Checkout.java(), "-cp", Checkout.fakeUpstreamClasspath(),
                 "org.openaimoodle.sidecar.worker.fake.FakeUpstream", "0")
                 .redirectErrorStream(true)
                 .start();
-        // Bounded: readLine returns null at the latest when the process dies, and waitFor below
-        // never blocks; a hang here would be the fake's own bug, caught by the test's timeout.
-        BufferedReader output = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        StringBuilder seen = new StringBuilder();
-        for (String line; (line = output.readLine()) != null; ) {
-            seen.append(line).append('\n');
-            Matcher ready = READY.matcher(line);
-            if (ready.find()) {
-                Thread drain = new Thread(() -> output.lines().forEach(ignored -> { }), "fake-upstream-output");
-                drain.setDaemon(true);
-                drain.start();
-                return new FakeUpstreamProcess(process, ready.group(1));
+        CompletableFuture<String> ready = new CompletableFuture<>();
+        StringBuffer seen = new StringBuffer();
+        // Reads the fake's output to its end (so it never blocks on a full pipe); the first
+        // "fake upstream on" line completes `ready`.
+        Thread reader = new Thread(() -> {
+            try (BufferedReader output = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = output.readLine()) != null; ) {
+                    seen.append(line).append('\n');
+                    Matcher matcher = READY.matcher(line);
+                    if (matcher.find()) {
+                        ready.complete(matcher.group(1));
+                    }
+                }
+            } catch (IOException e) {
+                ready.completeExceptionally(e);
             }
+            ready.completeExceptionally(new IllegalStateException("fake upstream exited"));
+        }, "fake-upstream-output");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            return new FakeUpstreamProcess(process, ready.get(30, TimeUnit.SECONDS));
+        } catch (ExecutionException | TimeoutException e) {
+            process.destroyForcibly();
+            throw new IllegalStateException("fake upstream did not start within 30 s (" + e + "):\n" + seen, e);
         }
-        process.destroyForcibly();
-        throw new IllegalStateException("fake upstream did not start:\n" + seen);
     }
 
     /** The value for OPENAI_BASE_URL, e.g. {@code http://127.0.0.1:41234/v1}. */
