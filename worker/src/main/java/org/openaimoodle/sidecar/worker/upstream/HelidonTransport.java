@@ -14,17 +14,19 @@ import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.RuntimeUnknownHostException;
-import io.helidon.webclient.api.WebClient;
+import io.helidon.webclient.http1.Http1Client;
 
 /**
- * The HTTP-mode transport: one Helidon {@link WebClient} for the process, with pooled keep-alive
- * connections. The pool's size bounds idle connections kept, not connections in use, so thousands of
- * concurrent requests each get a connection instead of queueing for one.
+ * The HTTP-mode transport: one Helidon HTTP/1.1 WebClient ({@link Http1Client}) for the process, with pooled
+ * keep-alive connections. The pool's size bounds idle connections kept, not connections in use, so thousands
+ * of concurrent requests each get a connection instead of queueing for one. The HTTP/1.1 client is used
+ * directly: the generic {@code WebClient} looks up the protocol of every request in an LRU cache whose
+ * {@code get} takes a write lock, and with 2,000 requests in flight that lock serialized them all.
  */
 public final class HelidonTransport implements UpstreamTransport {
     private final Duration connectTimeout;
     private final int idleConnections;
-    private volatile WebClient client;
+    private volatile Http1Client client;
 
     /**
      * Creates the transport; the WebClient itself is built by {@link #warmUp()} or the first request.
@@ -45,12 +47,12 @@ public final class HelidonTransport implements UpstreamTransport {
         client();
     }
 
-    private WebClient client() {
-        WebClient built = client;
+    private Http1Client client() {
+        Http1Client built = client;
         if (built == null) {
             synchronized (this) {
                 if (client == null) {
-                    client = WebClient.builder()
+                    client = Http1Client.builder()
                             .connectTimeout(connectTimeout)
                             .connectionCacheSize(idleConnections)
                             .sendExpectContinue(false)
