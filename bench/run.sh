@@ -75,6 +75,8 @@ figure_stdio
 startup_measures
 where_it_goes
 
+# Other work on the machine shows here: the figures are only as quiet as the machine was.
+record run.loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 "$java" -cp "$out/classes" org.openaimoodle.sidecar.bench.Report "$results" "$root/BENCHMARKS.md" "$root/bench/charts"
 kill "$watchdog" 2>/dev/null || true
 echo "bench: wrote BENCHMARKS.md (raw figures: bench/out/results.properties)"

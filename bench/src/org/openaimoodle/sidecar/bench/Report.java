@@ -100,6 +100,8 @@ public final class Report {
                 .append("| memory | ").append(results.text("machine.memory")).append(" (`free -h`) |\n")
                 .append("| kernel | ").append(results.text("machine.kernel")).append(" |\n")
                 .append("| JDK | ").append(results.text("machine.jdk")).append(" |\n")
+                .append("| load average at the end of the run (1, 5, 15 min) | ").append(results.text("run.loadavg_end"))
+                .append(" (2 cores: above 2 means other processes competed with the benchmark) |\n")
                 .append("| tools | wrk ").append(results.text("tools.wrk")).append(", nginx ")
                 .append(results.text("tools.nginx")).append(", ").append(results.text("tools.hyperfine")).append(" |\n")
                 .append("| AOT caches | worker-http ").append(results.text("aot.worker-http"))
