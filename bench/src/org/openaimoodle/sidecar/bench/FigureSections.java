@@ -49,7 +49,7 @@ final class FigureSections {
                         .append(" |\n");
             }
         }
-        md.append("\n![added latency: sidecar vs nginx, p50 and p99](bench/charts/added-latency.svg)\n\n")
+        md.append("\n![added p50 latency: sidecar vs nginx](bench/charts/added-latency.svg)\n\n")
                 .append("Worker RSS during figure 1: ").append(Report.mb(results.number("fig1.worker_idle_rss_kb")))
                 .append(" idle before, ").append(Report.mb(results.number("fig1.worker_rss_after_kb")))
                 .append(" after the load, peak ").append(Report.mb(results.number("fig1.worker_peak_rss_kb")))
