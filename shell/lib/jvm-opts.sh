@@ -5,8 +5,10 @@
 # on every fallback request, so it forks nothing.
 #
 # Knobs (environment):
-#   SIDECAR_WORKER_JAVA_OPTS      replaces the default flags of both worker roles (default: see below)
-#   SIDECAR_SUPERVISOR_JAVA_OPTS  replaces the default flags of the supervisor (default: see below)
+#   SIDECAR_WORKER_JAVA_OPTS      replaces the default flags of both worker roles (default: see below);
+#                                 set, the worker starts without its AOT cache
+#   SIDECAR_SUPERVISOR_JAVA_OPTS  replaces the default flags of the supervisor (default: see below);
+#                                 set, the supervisor starts without its AOT cache
 #   SIDECAR_JAVA_OPTS             appended to every role (default: empty)
 #   SIDECAR_AOT_CACHE             `auto` (default): use the role's AOT cache when it exists, is newer than
 #                                 the jar and was trained on this very JDK build; `off`: never use one
@@ -58,7 +60,13 @@ sidecar_jvm_opts() {
     esac
     # JDK 25 (JEP 519): 8-byte object headers, a smaller heap for the same objects.
     [ "$feature" -ge 25 ] 2>/dev/null && defaults="$defaults -XX:+UseCompactObjectHeaders"
-    sidecar_aot_opts "$role" "$home" "$module"
+    # A cache is trained with the default flags; with others (say another GC) the JVM would reject it
+    # with errors on stderr, so replaced defaults mean no cache.
+    if [ -n "$custom" ] && [ "${SIDECAR_AOT_TRAIN_ROLE:-}" != "$role" ]; then
+        SIDECAR_AOT_OPTS=()
+    else
+        sidecar_aot_opts "$role" "$home" "$module"
+    fi
     # shellcheck disable=SC2206,SC2034  # word splitting is intended; the caller reads the array
     SIDECAR_JVM_OPTS=($SIDECAR_JVM_COMMON_OPTS ${custom:-$defaults} "${SIDECAR_AOT_OPTS[@]}" ${SIDECAR_JAVA_OPTS:-})
 }
