@@ -62,6 +62,7 @@ record tools.nginx "$(nginx -v 2>&1 | cut -d/ -f2)"
 record tools.hyperfine "$(hyperfine --version)"
 record run.date "$(date -u '+%Y-%m-%d %H:%M UTC')"
 record run.commit "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+record run.uncommitted "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | awk '{print $2}' | paste -sd' ' -)"
 record run.duration_s "$DURATION"
 for role in worker-http worker-stdio supervisor; do
     record "flags.$role" "$(jvm_flags_of "$role")"

@@ -37,7 +37,9 @@ public final class Report {
         md.append("# Benchmarks\n\n")
                 .append("Written by `bench/run.sh` (see `docs/readme-parts/bench.md`) on ")
                 .append(results.text("run.date")).append(", commit `").append(results.text("run.commit"))
-                .append("`. Every figure below comes from that one run on this machine; traffic went to ")
+                .append("`").append(results.text("run.uncommitted").equals("n/a") ? ""
+                        : " plus uncommitted changes to " + results.text("run.uncommitted"))
+                .append(". Every figure below comes from that one run on this machine; traffic went to ")
                 .append("127.0.0.1 only. Peers' numbers are their own published claims as quoted in issue #5, ")
                 .append("not measured here; the nginx floor is measured side by side with the sidecar.\n\n");
         summary(md, figures);
