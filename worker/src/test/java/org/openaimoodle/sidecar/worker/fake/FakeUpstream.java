@@ -18,10 +18,9 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import org.openaimoodle.sidecar.worker.json.Json;
 
 /**
  * A stand-in for an OpenAI-compatible Chat Completions API on loopback, for tests and the benchmark.
@@ -31,11 +30,10 @@ import com.sun.net.httpserver.HttpServer;
  * script it answers every request with {@link #defaultAnswer}.
  *
  * <p>Standalone: {@code FakeUpstream PORT [LATENCY_MS]} serves until killed, every answer after the given
- * latency.
+ * latency. It needs only the worker's own runtime class path (jackson-core, no databind), so
+ * {@code -cp worker-tests.jar:worker.jar:libs/*} runs it.
  */
 public final class FakeUpstream implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     static {
         // The JDK server closes keep-alive connections beyond 200 idle ones; under benchmark load that turns
         // into "connection closed" failures of the client's pooled connections. Real APIs keep far more.
@@ -141,9 +139,9 @@ public final class FakeUpstream implements AutoCloseable {
         }
     }
 
-    private static JsonNode parse(byte[] body) {
+    private static Object parse(byte[] body) {
         try {
-            return JSON.readTree(body);
+            return Json.parse(body);
         } catch (IOException e) {
             return null;
         }

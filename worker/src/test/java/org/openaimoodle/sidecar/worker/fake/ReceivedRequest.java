@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import org.openaimoodle.sidecar.worker.json.Json;
 
 /**
  * One request as the fake upstream received it.
@@ -13,25 +13,29 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param method  HTTP method
  * @param path    request path, e.g. {@code /v1/chat/completions}
  * @param headers headers by lower-case name (multiple values joined by commas)
- * @param body    the JSON body, or null when it was not JSON
+ * @param body    the parsed JSON body (see {@link Json#parse}), or null when it was not JSON
  * @param at      arrival time
  */
-public record ReceivedRequest(String method, String path, Map<String, String> headers, JsonNode body, Instant at) {
+public record ReceivedRequest(String method, String path, Map<String, String> headers, Object body, Instant at) {
 
     /** @return the {@code model} field */
     public String model() {
-        return body.path("model").asText();
+        return Json.path(body, "model") instanceof String model ? model : null;
     }
 
     /** @return the {@code max_tokens} field */
     public int maxTokens() {
-        return body.path("max_tokens").asInt(-1);
+        return Json.path(body, "max_tokens") instanceof Json.JsonNumber number ? Integer.parseInt(number.text()) : -1;
     }
 
     /** @return the messages as {@code role: content} strings, in order */
     public List<String> messages() {
         List<String> messages = new ArrayList<>();
-        body.path("messages").forEach(m -> messages.add(m.path("role").asText() + ": " + m.path("content").asText()));
+        if (Json.path(body, "messages") instanceof List<?> list) {
+            for (Object message : list) {
+                messages.add(Json.path(message, "role") + ": " + Json.path(message, "content"));
+            }
+        }
         return messages;
     }
 }
