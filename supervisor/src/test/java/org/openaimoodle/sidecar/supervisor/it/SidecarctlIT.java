@@ -160,6 +160,8 @@ class SidecarctlIT {
         SidecarUnderTest sidecar = sidecar("a");
         sidecar.run();
         awaitHealthyWorker(sidecar);
+        // The worker answers /health a moment before the supervisor's own probe logs STARTING -> RUNNING.
+        awaitState(sidecar, "RUNNING");
         Path rotated = sidecar.logFile.resolveSibling("openai-sidecar.log.1");
         Files.move(sidecar.logFile, rotated);
         SidecarUnderTest.Result reopen = sidecar.ctl("reopen-logs");
