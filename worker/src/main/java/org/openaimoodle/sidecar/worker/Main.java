@@ -20,7 +20,8 @@ import org.openaimoodle.sidecar.worker.upstream.UrlConnectionTransport;
 
 /**
  * Entry point of the worker: reads flags and configuration, then runs HTTP mode ({@code --http-mode}) or
- * stdio mode. Exit codes (docs/internals.md): 0 clean stop, 2 bad flags, 78 invalid configuration.
+ * stdio mode. Exit codes (docs/internals.md): 0 clean stop, 1 cannot listen on the HTTP port,
+ * 2 bad flags, 78 invalid configuration.
  * The HTTP classes are only touched in HTTP mode, so stdio mode never loads the web server.
  */
 public final class Main {
@@ -28,6 +29,8 @@ public final class Main {
     public static final int EXIT_USAGE = 2;
     /** Exit code for an invalid configuration value (sysexits EX_CONFIG); the supervisor stops restarting. */
     public static final int EXIT_CONFIG = 78;
+    /** Exit code when HTTP mode cannot listen (the port is held by another process, or the host is wrong). */
+    public static final int EXIT_CANNOT_LISTEN = 1;
 
     private Main() {
     }
@@ -57,7 +60,12 @@ public final class Main {
         }
         LogSetup.select(config.httpMode(), !config.supervised());
         if (config.httpMode()) {
-            org.openaimoodle.sidecar.worker.http.HttpMode.start(config);
+            try {
+                org.openaimoodle.sidecar.worker.http.HttpMode.start(config);
+            } catch (org.openaimoodle.sidecar.worker.http.PortUnavailableException e) {
+                System.err.println("ERROR " + e.getMessage());
+                System.exit(EXIT_CANNOT_LISTEN);
+            }
             return; // the server's threads keep the process alive until SIGTERM or stdin EOF
         }
         System.setOut(System.err); // stray prints (libraries, JVM) must not corrupt the JSON replies

@@ -43,6 +43,7 @@ public final class HttpMode {
      *
      * @param config the configuration
      * @return the bound port
+     * @throws PortUnavailableException when the server cannot listen on the configured host and port
      */
     public static int start(WorkerConfig config) {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
@@ -66,6 +67,11 @@ public final class HttpMode {
                         .any((req, res) -> RoutingErrors.notFound(res, req.path().path())))
                 .build()
                 .start();
+        if (!server.isRunning()) {
+            // Helidon logs the bind failure and returns a server that is not running (port -1) instead of
+            // throwing; without this check the process would log "listening on ...:-1" and exit 0.
+            throw new PortUnavailableException(config.host(), config.port());
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(this::onSignal, "drain"));
         if (client.isPresent()) {
             Thread.ofVirtual().name("webclient-warm-up").start(transport::warmUp);

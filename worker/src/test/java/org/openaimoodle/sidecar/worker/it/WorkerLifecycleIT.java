@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -152,6 +154,21 @@ class WorkerLifecycleIT {
         assertTrue(worker.process().waitFor(20, TimeUnit.SECONDS));
         assertEquals(78, worker.process().exitValue());
         assertTrue(worker.log().contains("SIDECAR_REQUEST_TIMEOUT must be a number of seconds"), worker.log());
+    }
+
+    @Test
+    void portHeldByAnotherProcessExitsOneNamingTheAddress() throws Exception {
+        try (ServerSocket holder = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            String port = Integer.toString(holder.getLocalPort());
+            WorkerProcess worker = WorkerProcess.launch(dir, env("SIDECAR_HOST", "127.0.0.1", "SIDECAR_PORT", port),
+                    false, List.of("--http-mode"));
+            workers.add(worker);
+            assertTrue(worker.process().waitFor(20, TimeUnit.SECONDS), "worker must exit:\n" + worker.log());
+            assertEquals(1, worker.process().exitValue(), worker.log());
+            assertTrue(worker.log().contains("cannot listen on 127.0.0.1:" + port), worker.log());
+            assertTrue(worker.log().contains("set SIDECAR_PORT"), worker.log());
+            assertFalse(worker.log().contains(":-1"), worker.log());
+        }
     }
 
     @Test
