@@ -25,7 +25,8 @@ import org.openaimoodle.sidecar.supervisor.supervision.HealthProbe;
  */
 final class LocalSidecar {
     private static final Duration CONTROL_TIMEOUT = Duration.ofSeconds(3);
-    private static final long POLL_MILLIS = 200;
+    /** How often {@code start}/{@code restart} ask for the status: a round trip on a Unix socket is cheap. */
+    private static final long POLL_MILLIS = 50;
 
     private final SupervisorConfig config;
     private final Map<String, String> environment;

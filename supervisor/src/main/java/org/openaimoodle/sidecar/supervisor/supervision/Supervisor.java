@@ -19,8 +19,11 @@ import org.openaimoodle.sidecar.supervisor.supervision.SupervisorStateMachine.Ac
  * Other threads only enqueue events and read the published {@link StatusReport}.
  */
 public final class Supervisor {
-    /** While STARTING, probe often: the worker is RUNNING as soon as it answers. */
-    private static final long STARTING_PROBE_NANOS = 100_000_000L;
+    /**
+     * While STARTING, probe often: the worker is RUNNING as soon as it answers. A refused connect costs
+     * well under a millisecond, and every millisecond between "listening" and RUNNING is start-up time.
+     */
+    private static final long STARTING_PROBE_NANOS = 20_000_000L;
     /** Upper bound of one wait, so that timeouts are noticed without a timer per deadline. */
     private static final long MAX_WAIT_NANOS = 250_000_000L;
 
