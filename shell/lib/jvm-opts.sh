@@ -62,8 +62,11 @@ sidecar_jvm_opts() {
     [ "$feature" -ge 25 ] 2>/dev/null && defaults="$defaults -XX:+UseCompactObjectHeaders"
     # The supervisor idles for weeks after a start-up that left ~6 MB of freed C heap (class loading,
     # C1) in glibc's arenas; trimming them every 2 s gave it back (idle RSS 55.4 -> 49.2 MB; one more,
-    # sleeping, thread). JDK 22+ (product flag there); an older JVM would refuse to start with it.
-    [ "$role" = supervisor ] && [ "$feature" -ge 25 ] 2>/dev/null && defaults="$defaults -XX:TrimNativeHeapInterval=2000"
+    # sleeping, thread). Only on 25 (the JDK we measured; the flag is a product flag since 22): JDK 21
+    # would refuse to start with it.
+    if [ "$role" = supervisor ] && [ "$feature" -ge 25 ] 2>/dev/null; then
+        defaults="$defaults -XX:TrimNativeHeapInterval=2000"
+    fi
     # A cache is trained with the default flags; with others (say another GC) the JVM would reject it
     # with errors on stderr, so replaced defaults mean no cache.
     if [ -n "$custom" ] && [ "${SIDECAR_AOT_TRAIN_ROLE:-}" != "$role" ]; then
