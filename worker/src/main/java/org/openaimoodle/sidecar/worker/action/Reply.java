@@ -28,9 +28,11 @@ public record Reply(boolean success, String data, String error, ErrorCode code) 
         return success ? "ok" : code.wire();
     }
 
-    /** @return the compact JSON form, one line */
-    public String toJson() {
-        return Json.toText(out -> {
+    /**
+     * @return the compact JSON form, one line, as UTF-8: both HTTP and stdio write bytes, so no String is made
+     */
+    public byte[] toJson() {
+        return Json.toBytes(out -> {
             out.writeStartObject();
             out.writeBooleanField("success", success);
             out.writeStringField("data", data);

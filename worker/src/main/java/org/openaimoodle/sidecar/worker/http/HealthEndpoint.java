@@ -1,5 +1,7 @@
 package org.openaimoodle.sidecar.worker.http;
 
+import java.nio.charset.StandardCharsets;
+
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -11,8 +13,10 @@ import io.helidon.webserver.http.ServerResponse;
  * worker drains for shutdown. Exactly these two fields: the supervisor and admins' probes compare them.
  */
 final class HealthEndpoint implements HttpService {
-    static final String HEALTHY = "{\"status\":\"healthy\",\"service\":\"openai-moodle-sidecar\"}";
-    static final String DRAINING = "{\"status\":\"draining\",\"service\":\"openai-moodle-sidecar\"}";
+    private static final byte[] HEALTHY = "{\"status\":\"healthy\",\"service\":\"openai-moodle-sidecar\"}"
+            .getBytes(StandardCharsets.UTF_8);
+    private static final byte[] DRAINING = "{\"status\":\"draining\",\"service\":\"openai-moodle-sidecar\"}"
+            .getBytes(StandardCharsets.UTF_8);
 
     private final RequestGate gate;
 

@@ -10,13 +10,13 @@ final class JsonReplies {
     private JsonReplies() {
     }
 
-    static void send(ServerResponse res, int status, String json) {
+    static void send(ServerResponse res, int status, byte[] json) {
         res.status(Status.create(status));
         res.header(HeaderValues.CONTENT_TYPE_JSON);
-        res.send(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        res.send(json);
     }
 
-    static void sendRetryLater(ServerResponse res, String json) {
+    static void sendRetryLater(ServerResponse res, byte[] json) {
         res.header(HeaderNames.RETRY_AFTER, "1");
         send(res, 503, json);
     }

@@ -37,8 +37,8 @@ public final class StdioMode {
             }
             long start = System.nanoTime();
             Outcome outcome = service.handle(line.getBytes(StandardCharsets.UTF_8));
-            replies.print(outcome.reply().toJson());
-            replies.print('\n');
+            replies.writeBytes(outcome.reply().toJson());
+            replies.write('\n');
             replies.flush();
             AccessLog.record(outcome.action(), outcome.userId(), outcome.reply().outcome(), outcome.httpStatus(),
                     (System.nanoTime() - start) / 1_000_000);
