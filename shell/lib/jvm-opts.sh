@@ -42,7 +42,7 @@ sidecar_jvm_opts() {
             # The heap starts small (idle RSS) and may grow to 128 MB: 2,000 requests in flight then peak
             # at ~200 MB RSS (192 MB of heap: ~260 MB); virtual threads keep platform stacks few. C1
             # only: C2 cost over a second of CPU at start on two cores and bought no throughput or
-            # latency that wrk could tell apart on this machine (docs/readme-parts/bench.md).
+            # latency that wrk could tell apart on this machine (README, "Performance").
             defaults="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms8m -Xmx128m -Xss512k"
             custom=${SIDECAR_WORKER_JAVA_OPTS:-}
             module=worker
