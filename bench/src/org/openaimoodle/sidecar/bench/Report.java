@@ -35,7 +35,7 @@ public final class Report {
         FigureSections figures = new FigureSections(results);
         StringBuilder md = new StringBuilder();
         md.append("# Benchmarks\n\n")
-                .append("Written by `bench/run.sh` (see README.md, "Performance") on ")
+                .append("Written by `bench/run.sh` (see README.md, section Performance) on ")
                 .append(results.text("run.date")).append(", commit `").append(results.text("run.commit"))
                 .append("`").append(results.text("run.uncommitted").equals("n/a") ? ""
                         : " plus uncommitted changes to " + results.text("run.uncommitted"))
