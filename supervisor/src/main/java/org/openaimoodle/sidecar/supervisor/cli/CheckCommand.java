@@ -1,7 +1,6 @@
 package org.openaimoodle.sidecar.supervisor.cli;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -9,6 +8,7 @@ import org.openaimoodle.sidecar.supervisor.control.StatusReport;
 import org.openaimoodle.sidecar.supervisor.supervision.HealthProbe;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -26,9 +26,8 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--no-repair", description = "Only report; change nothing.")
     private boolean noRepair;
 
-    @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "60",
-            description = "How long a repair may take (default: ${DEFAULT-VALUE}).")
-    private double waitSeconds;
+    @Mixin
+    private WaitOption wait;
 
     @Override
     public Integer call() throws IOException {
@@ -47,7 +46,7 @@ final class CheckCommand implements Callable<Integer> {
             return ExitCodes.FAILED;
         }
         Repair repair = repair(sidecar);
-        Optional<StatusReport> healthy = sidecar.awaitHealthy(Duration.ofMillis((long) (waitSeconds * 1000)),
+        Optional<StatusReport> healthy = sidecar.awaitHealthy(wait.duration(),
                 repair.replacedWorker(), repair.startedSupervisor(), null);
         if (healthy.isPresent() && sidecar.probe().healthy()) {
             System.out.println("REPAIRED - " + problem + "; " + repair.description() + "; now " + healthy.get().line());

@@ -2,13 +2,11 @@ package org.openaimoodle.sidecar.supervisor.cli;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 
-import org.openaimoodle.sidecar.supervisor.control.StatusReport;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code sidecarctl restart}: a new worker (everything, if nothing runs), then waits for it to be healthy. */
@@ -18,14 +16,13 @@ final class RestartCommand implements Callable<Integer> {
     @ParentCommand
     private SidecarctlCommand parent;
 
-    @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "60",
-            description = "How long to wait for the new worker to be healthy (default: ${DEFAULT-VALUE}).")
-    private double waitSeconds;
+    @Mixin
+    private WaitOption waitOption;
 
     @Override
     public Integer call() throws IOException {
         LocalSidecar sidecar = parent.sidecar();
-        Duration wait = Duration.ofMillis((long) (waitSeconds * 1000));
+        Duration wait = waitOption.duration();
         if (sidecar.supervisor().isEmpty()) {
             System.out.println("openai-moodle-sidecar: not running; starting it");
             return StartCommand.start(sidecar, wait);
@@ -40,13 +37,7 @@ final class RestartCommand implements Callable<Integer> {
             return ExitCodes.FAILED;
         }
         System.out.println("openai-moodle-sidecar: restarting the worker" + (previous == null ? "" : " (pid " + previous + ")"));
-        Optional<StatusReport> healthy = sidecar.awaitHealthy(wait, previous, null, System.out);
-        if (healthy.isPresent()) {
-            System.out.println(healthy.get().line());
-            return ExitCodes.OK;
-        }
-        System.out.println("openai-moodle-sidecar: new worker not healthy within " + wait.toSeconds()
-                + " s; see `sidecarctl status` and `sidecarctl logs`");
-        return ExitCodes.FAILED;
+        return StartCommand.report(sidecar.awaitHealthy(wait, previous, null, System.out), "new worker not healthy",
+                wait);
     }
 }

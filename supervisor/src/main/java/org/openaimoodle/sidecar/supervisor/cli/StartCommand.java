@@ -8,7 +8,7 @@ import java.util.concurrent.Callable;
 import org.openaimoodle.sidecar.supervisor.control.StatusReport;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code sidecarctl start}: a detached supervisor, then progress until the worker is healthy. */
@@ -18,13 +18,12 @@ final class StartCommand implements Callable<Integer> {
     @ParentCommand
     private SidecarctlCommand parent;
 
-    @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "60",
-            description = "How long to wait for a healthy worker (default: ${DEFAULT-VALUE}).")
-    private double waitSeconds;
+    @Mixin
+    private WaitOption wait;
 
     @Override
     public Integer call() throws IOException {
-        return start(parent.sidecar(), Duration.ofMillis((long) (waitSeconds * 1000)));
+        return start(parent.sidecar(), wait.duration());
     }
 
     /** Shared with {@code restart} and {@code check}, which start everything when nothing runs. */
@@ -38,12 +37,16 @@ final class StartCommand implements Callable<Integer> {
             System.out.println("openai-moodle-sidecar: supervisor starting (pid " + detached.pid() + ", run dir "
                     + sidecar.runDirectory().path() + ", log " + sidecar.logFile() + ")");
         }
-        Optional<StatusReport> healthy = sidecar.awaitHealthy(wait, null, detached, System.out);
+        return report(sidecar.awaitHealthy(wait, null, detached, System.out), "not healthy", wait);
+    }
+
+    /** Prints the status line of a healthy worker (exit 0), or says what was not healthy in time (exit 1). */
+    static int report(Optional<StatusReport> healthy, String notHealthy, Duration wait) {
         if (healthy.isPresent()) {
             System.out.println(healthy.get().line());
             return ExitCodes.OK;
         }
-        System.out.println("openai-moodle-sidecar: not healthy within " + wait.toSeconds() + " s; "
+        System.out.println("openai-moodle-sidecar: " + notHealthy + " within " + wait.toSeconds() + " s; "
                 + "see `sidecarctl status` and `sidecarctl logs`");
         return ExitCodes.FAILED;
     }
