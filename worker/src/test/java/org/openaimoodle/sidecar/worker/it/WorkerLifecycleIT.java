@@ -101,15 +101,7 @@ class WorkerLifecycleIT {
         assertFalse(worker.log().matches("(?s).*\\d{4}-\\d\\d-\\d\\dT\\d\\d:.*"),
                 "no timestamps under the supervisor:\n" + worker.log());
         assertTrue(worker.log().contains("INFO worker: listening on"), worker.log());
-        upstream.defaultAnswer(FakeAnswer.text("never seen").after(Duration.ofSeconds(20)));
-        CompletableFuture.runAsync(() -> {
-            try {
-                worker.ai(CHAT);
-            } catch (Exception e) {
-                // the worker goes away mid-request; that is the point
-            }
-        });
-        await().atMost(Duration.ofSeconds(10)).until(() -> upstream.received().size() == 1);
+        startRequestThatOutlivesTheWorker(worker);
 
         long start = System.nanoTime();
         worker.process().getOutputStream().close(); // the supervisor is gone
@@ -127,15 +119,7 @@ class WorkerLifecycleIT {
     @Test
     void stdinEofCutsShortADrainThatWouldOutliveTheSupervisor() throws Exception {
         WorkerProcess worker = startHttp(env("SIDECAR_SUPERVISED", "1"), true);
-        upstream.defaultAnswer(FakeAnswer.text("never seen").after(Duration.ofSeconds(20)));
-        CompletableFuture.runAsync(() -> {
-            try {
-                worker.ai(CHAT);
-            } catch (Exception e) {
-                // cut off on purpose
-            }
-        });
-        await().atMost(Duration.ofSeconds(10)).until(() -> upstream.received().size() == 1);
+        startRequestThatOutlivesTheWorker(worker);
         worker.process().destroy(); // SIGTERM: a drain of up to the request deadline (25 s) begins
         await().atMost(Duration.ofSeconds(5)).until(() -> worker.log().contains("draining"));
 
@@ -222,5 +206,18 @@ class WorkerLifecycleIT {
         assertTrue(reply.body().contains("\"code\":\"not_configured\""), reply.body());
         assertTrue(reply.body().contains("OPENAI_API_KEY"), reply.body());
         assertEquals(0, upstream.received().size());
+    }
+
+    /** One chat request whose upstream answer would take 20 s; returns once it has reached the upstream. */
+    private void startRequestThatOutlivesTheWorker(WorkerProcess worker) {
+        upstream.defaultAnswer(FakeAnswer.text("never seen").after(Duration.ofSeconds(20)));
+        CompletableFuture.runAsync(() -> {
+            try {
+                worker.ai(CHAT);
+            } catch (Exception e) {
+                // the worker goes away mid-request; that is the point
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> upstream.received().size() == 1);
     }
 }
