@@ -15,6 +15,8 @@ import picocli.CommandLine.Option;
 /** {@code sidecarctl}: the one management tool of openai-moodle-sidecar. */
 @Command(name = "sidecarctl",
         mixinStandardHelpOptions = true,
+        // --help (and --version) on every subcommand too, as the README promises.
+        scope = CommandLine.ScopeType.INHERIT,
         versionProvider = VersionCommand.Provider.class,
         description = "Runs and manages the openai-moodle-sidecar supervisor and its worker.",
         subcommands = {RunCommand.class, StartCommand.class, StopCommand.class, RestartCommand.class,
