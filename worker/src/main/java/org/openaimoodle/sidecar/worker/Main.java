@@ -7,9 +7,10 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Optional;
 
+import org.openaimoodle.sidecar.common.ConfigException;
+import org.openaimoodle.sidecar.common.ExitCodes;
 import org.openaimoodle.sidecar.worker.action.ActionService;
 import org.openaimoodle.sidecar.worker.config.CommandLineFlags;
-import org.openaimoodle.sidecar.worker.config.ConfigException;
 import org.openaimoodle.sidecar.worker.config.ConfigLoader;
 import org.openaimoodle.sidecar.worker.config.WorkerConfig;
 import org.openaimoodle.sidecar.worker.log.LogSetup;
@@ -20,18 +21,11 @@ import org.openaimoodle.sidecar.worker.upstream.UrlConnectionTransport;
 
 /**
  * Entry point of the worker: reads flags and configuration, then runs HTTP mode ({@code --http-mode}) or
- * stdio mode. Exit codes (docs/internals.md): 0 clean stop, 1 cannot listen on the HTTP port,
- * 2 bad flags, 78 invalid configuration.
+ * stdio mode. Exit codes ({@link ExitCodes}, docs/internals.md): 0 clean stop, 1 cannot listen on the HTTP port,
+ * 2 bad flags (or a bad value given as a flag), 78 invalid configuration.
  * The HTTP classes are only touched in HTTP mode, so stdio mode never loads the web server.
  */
 public final class Main {
-    /** Exit code for bad command-line flags. */
-    public static final int EXIT_USAGE = 2;
-    /** Exit code for an invalid configuration value (sysexits EX_CONFIG); the supervisor stops restarting. */
-    public static final int EXIT_CONFIG = 78;
-    /** Exit code when HTTP mode cannot listen (the port is held by another process, or the host is wrong). */
-    public static final int EXIT_CANNOT_LISTEN = 1;
-
     private Main() {
     }
 
@@ -55,7 +49,7 @@ public final class Main {
             if (e.fromCommandLine()) {
                 System.err.println(CommandLineFlags.USAGE);
             }
-            System.exit(e.fromCommandLine() ? EXIT_USAGE : EXIT_CONFIG);
+            System.exit(e.exitCode());
             return;
         }
         LogSetup.select(config.httpMode(), !config.supervised());
@@ -64,7 +58,7 @@ public final class Main {
                 org.openaimoodle.sidecar.worker.http.HttpMode.start(config);
             } catch (org.openaimoodle.sidecar.worker.http.PortUnavailableException e) {
                 System.err.println("ERROR " + e.getMessage());
-                System.exit(EXIT_CANNOT_LISTEN);
+                System.exit(ExitCodes.FAILED); // the port is held by another process, or the host is wrong
             }
             return; // the server's threads keep the process alive until SIGTERM or stdin EOF
         }

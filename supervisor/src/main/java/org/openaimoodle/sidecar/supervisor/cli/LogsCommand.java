@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import org.openaimoodle.sidecar.common.ExitCodes;
 import org.openaimoodle.sidecar.supervisor.logging.LogFollower;
 
 import picocli.CommandLine.Command;

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.openaimoodle.sidecar.common.ExitCodes;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 
 
+import org.openaimoodle.sidecar.common.ExitCodes;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;

@@ -8,10 +8,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
-import org.openaimoodle.sidecar.supervisor.config.ConfigException;
+import org.openaimoodle.sidecar.common.ConfigException;
+import org.openaimoodle.sidecar.common.ExitCodes;
 import org.openaimoodle.sidecar.supervisor.config.SupervisorConfig;
 import org.openaimoodle.sidecar.supervisor.control.ControlServer;
-import org.openaimoodle.sidecar.supervisor.logging.KeyMasker;
 import org.openaimoodle.sidecar.supervisor.logging.LogFileLocation;
 import org.openaimoodle.sidecar.supervisor.logging.LogSink;
 import org.openaimoodle.sidecar.supervisor.rundir.ProcessRole;
@@ -47,13 +47,17 @@ final class RunCommand implements Callable<Integer> {
         }
         runDirectory.recordProcess(ProcessRole.SUPERVISOR, ProcessHandle.current());
         LogFileLocation logLocation = LogFileLocation.resolve(config, System.getenv(), runDirectory.path());
-        try (LogSink log = new LogSink(logLocation.file(), new KeyMasker(config.apiKey()), System.err)) {
+        try (LogSink log = new LogSink(logLocation.file(), config.secretMasker(), System.err)) {
             String where = "log " + logLocation.file() + ", run dir " + runDirectory.path();
             logLocation.notice().ifPresent(notice -> {
                 System.err.println("openai-moodle-sidecar: " + notice);
                 log.line("supervisor", notice);
             });
             System.err.println("openai-moodle-sidecar: supervisor pid " + ProcessHandle.current().pid() + "; " + where);
+            config.stopTimeoutWarning().ifPresent(warning -> {
+                System.err.println("openai-moodle-sidecar: warning: " + warning);
+                log.line("supervisor", "warning: " + warning);
+            });
             log.line("supervisor", "supervisor pid " + ProcessHandle.current().pid() + " starting; " + where
                     + "; health " + config.healthUrl());
             Supervisor supervisor = new Supervisor(config, runDirectory, log, workerEnvironment(config));

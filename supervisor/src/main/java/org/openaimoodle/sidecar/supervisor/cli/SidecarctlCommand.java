@@ -5,7 +5,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
-import org.openaimoodle.sidecar.supervisor.config.ConfigException;
+import org.openaimoodle.sidecar.common.ConfigException;
+import org.openaimoodle.sidecar.common.ExitCodes;
 import org.openaimoodle.sidecar.supervisor.config.ConfigLoader;
 
 import picocli.CommandLine;

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
+import org.openaimoodle.sidecar.common.ExitCodes;
 import org.openaimoodle.sidecar.supervisor.control.StatusReport;
 
 import picocli.CommandLine.Command;

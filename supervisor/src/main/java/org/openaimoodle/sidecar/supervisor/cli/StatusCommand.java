@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
+import org.openaimoodle.sidecar.common.ExitCodes;
 import org.openaimoodle.sidecar.supervisor.control.ControlJson;
 import org.openaimoodle.sidecar.supervisor.control.StatusReport;
 

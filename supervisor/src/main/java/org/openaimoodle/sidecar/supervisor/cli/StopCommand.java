@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
+import org.openaimoodle.sidecar.common.ExitCodes;
 import org.openaimoodle.sidecar.supervisor.rundir.ProcessRole;
 import org.openaimoodle.sidecar.supervisor.supervision.WorkerProcess;
 

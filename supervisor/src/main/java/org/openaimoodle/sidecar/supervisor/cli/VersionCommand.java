@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 
+import org.openaimoodle.sidecar.common.ExitCodes;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

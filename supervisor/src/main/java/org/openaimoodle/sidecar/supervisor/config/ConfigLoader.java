@@ -1,133 +1,70 @@
 package org.openaimoodle.sidecar.supervisor.config;
 
-import java.math.BigDecimal;
+import static org.openaimoodle.sidecar.supervisor.config.SupervisorSettings.*;
+
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+
+import org.openaimoodle.sidecar.common.ConfigException;
+import org.openaimoodle.sidecar.common.ConfigSources;
+import org.openaimoodle.sidecar.common.SharedSettings;
 
 /**
- * Builds the one {@link SupervisorConfig}: command-line flags &gt; environment &gt; YAML file
- * ({@code SIDECAR_CONFIG}) &gt; defaults. Every source is keyed by the environment variable name, so
- * one table documents all of them. An invalid value throws {@link ConfigException} naming it.
+ * Builds the one {@link SupervisorConfig} from {@link SupervisorSettings} through {@link ConfigSources}:
+ * command-line flags &gt; environment &gt; YAML file ({@code SIDECAR_CONFIG}) &gt; defaults. An invalid value
+ * throws {@link ConfigException} naming it.
  */
 public final class ConfigLoader {
-    private final Map<String, String> flags;
-    private final Map<String, String> environment;
-    private final Map<String, String> file;
-
-    private ConfigLoader(Map<String, String> flags, Map<String, String> environment) {
-        this.flags = flags;
-        this.environment = environment;
-        String configFile = flags.getOrDefault("SIDECAR_CONFIG", environment.get("SIDECAR_CONFIG"));
-        this.file = blank(configFile) ? Map.of() : YamlConfigFile.read(Path.of(configFile));
+    private ConfigLoader() {
     }
 
     /**
      * @param flags       values given on the command line, keyed by variable name
      * @param environment the process environment ({@code System.getenv()})
+     * @return the validated configuration
+     * @throws ConfigException naming the variable, where the value came from and what is expected
      */
     public static SupervisorConfig load(Map<String, String> flags, Map<String, String> environment) {
-        return new ConfigLoader(flags, environment).build();
-    }
-
-    private SupervisorConfig build() {
-        Duration backoffInitial = seconds("SIDECAR_BACKOFF_INITIAL", "0.5");
-        Duration backoffMax = seconds("SIDECAR_BACKOFF_MAX", "30");
+        ConfigSources sources = ConfigSources.of(flags, environment);
+        Duration backoffInitial = sources.duration(SIDECAR_BACKOFF_INITIAL);
+        Duration backoffMax = sources.duration(SIDECAR_BACKOFF_MAX);
         if (backoffMax.compareTo(backoffInitial) < 0) {
-            throw new ConfigException("SIDECAR_BACKOFF_MAX: must be at least SIDECAR_BACKOFF_INITIAL ("
-                    + value("SIDECAR_BACKOFF_INITIAL").orElse("0.5") + " s), got "
-                    + value("SIDECAR_BACKOFF_MAX").orElse("30") + " s");
+            throw sources.invalid(SIDECAR_BACKOFF_MAX, "at least SIDECAR_BACKOFF_INITIAL ("
+                    + backoffInitial.toMillis() / 1000.0 + " s)");
         }
+        Duration requestTimeout = sources.duration(SIDECAR_REQUEST_TIMEOUT);
         return new SupervisorConfig(
-                value("SIDECAR_HOST").orElse("127.0.0.1"),
-                port(),
-                value("SIDECAR_LOG_FILE").map(Path::of),
-                value("SIDECAR_RUN_DIR").map(Path::of),
-                seconds("SIDECAR_HEALTH_INTERVAL", "2"),
-                seconds("SIDECAR_HEALTH_TIMEOUT", "1"),
-                positiveInt("SIDECAR_HEALTH_FAILURES", 3),
-                seconds("SIDECAR_START_TIMEOUT", "30"),
-                seconds("SIDECAR_STOP_TIMEOUT", "10"),
+                sources.text(SIDECAR_HOST),
+                sources.integer(SIDECAR_PORT),
+                sources.optionalText(SIDECAR_LOG_FILE).map(Path::of),
+                sources.optionalText(SIDECAR_RUN_DIR).map(Path::of),
+                sources.duration(SIDECAR_HEALTH_INTERVAL),
+                sources.duration(SIDECAR_HEALTH_TIMEOUT),
+                sources.integer(SIDECAR_HEALTH_FAILURES),
+                sources.duration(SIDECAR_START_TIMEOUT),
+                requestTimeout,
+                sources.optionalDuration(SIDECAR_STOP_TIMEOUT).orElse(SharedSettings.defaultStopTimeout(requestTimeout)),
                 backoffInitial,
                 backoffMax,
-                seconds("SIDECAR_BACKOFF_RESET", "60"),
-                workerCommand(),
-                value("OPENAI_API_KEY"),
-                value("SIDECAR_CONFIG").map(Path::of));
+                sources.duration(SIDECAR_BACKOFF_RESET),
+                workerCommand(sources.list(SIDECAR_WORKER_COMMAND), environment),
+                sources.optionalText(OPENAI_API_KEY),
+                sources.optionalText(SIDECAR_TOKEN),
+                sources.text(OPENAI_BASE_URL),
+                sources.configFile());
     }
 
-    private Optional<String> value(String name) {
-        String found = flags.get(name);
-        if (blank(found)) {
-            found = environment.get(name);
-        }
-        if (blank(found)) {
-            found = file.get(name);
-        }
-        return blank(found) ? Optional.empty() : Optional.of(found.strip());
-    }
-
-    private int port() {
-        String text = value("SIDECAR_PORT").orElse("8081");
-        try {
-            int port = Integer.parseInt(text);
-            if (port >= 1 && port <= 65535) {
-                return port;
-            }
-        } catch (NumberFormatException e) {
-            // reported below with the same message as an out-of-range number
-        }
-        throw new ConfigException("SIDECAR_PORT: expected a TCP port 1-65535, got '" + text + "'");
-    }
-
-    private int positiveInt(String name, int defaultValue) {
-        Optional<String> text = value(name);
-        if (text.isEmpty()) {
-            return defaultValue;
-        }
-        try {
-            int parsed = Integer.parseInt(text.get());
-            if (parsed >= 1) {
-                return parsed;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new ConfigException(name + ": expected a whole number of at least 1, got '" + text.get() + "'");
-    }
-
-    /** Durations are seconds, decimals allowed (docs/internals.md); millisecond precision. */
-    private Duration seconds(String name, String defaultValue) {
-        String text = value(name).orElse(defaultValue);
-        try {
-            long millis = new BigDecimal(text).movePointRight(3).longValueExact();
-            if (millis > 0) {
-                return Duration.ofMillis(millis);
-            }
-        } catch (NumberFormatException | ArithmeticException e) {
-            // reported below
-        }
-        throw new ConfigException(name + ": expected a number of seconds greater than 0 (e.g. 2 or 0.5), got '"
-                + text + "'");
-    }
-
-    private List<String> workerCommand() {
-        Optional<String> command = value("SIDECAR_WORKER_COMMAND");
-        if (command.isPresent()) {
-            return Arrays.asList(command.get().split("\\s+"));
+    private static List<String> workerCommand(List<String> configured, Map<String, String> environment) {
+        if (!configured.isEmpty()) {
+            return configured;
         }
         // Exported by shell/sidecarctl; taken from the environment only, it is not a setting.
         String launcherDir = environment.get("SIDECAR_LAUNCHER_DIR");
-        if (blank(launcherDir)) {
+        if (launcherDir == null || launcherDir.isBlank()) {
             return List.of();
         }
         return List.of(Path.of(launcherDir, "openai-moodle-sidecar").toString(), "--http-mode");
-    }
-
-    private static boolean blank(String text) {
-        return text == null || text.isBlank();
     }
 }

@@ -5,9 +5,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
+import org.openaimoodle.sidecar.common.SecretMasker;
+import org.openaimoodle.sidecar.common.SharedSettings;
+
 /**
  * Everything the supervisor and {@code sidecarctl} read from their environment, built once by
- * {@link ConfigLoader} (flags &gt; environment &gt; YAML file &gt; defaults) and never changed.
+ * {@link ConfigLoader} from {@link SupervisorSettings} (flags &gt; environment &gt; YAML file &gt; defaults) and
+ * never changed. The table holds defaults and ranges.
  *
  * @param host           {@code SIDECAR_HOST}, default {@code 127.0.0.1}: where the worker listens,
  *                       probed at {@code http://host:port/health}
@@ -24,8 +28,11 @@ import java.util.Optional;
  *                       RUNNING worker count as hung and be replaced
  * @param startTimeout   {@code SIDECAR_START_TIMEOUT}, default 30 s: a STARTING worker that is not
  *                       healthy by then is killed and started again
- * @param stopTimeout    {@code SIDECAR_STOP_TIMEOUT}, default 10 s: time between SIGTERM and SIGKILL
- *                       when stopping the worker
+ * @param requestTimeout {@code SIDECAR_REQUEST_TIMEOUT}, default 25 s: the worker's request deadline, which
+ *                       also bounds its drain; read here for the stop timeout's default
+ * @param stopTimeout    {@code SIDECAR_STOP_TIMEOUT}, default SIDECAR_REQUEST_TIMEOUT + 5 s: time between
+ *                       SIGTERM and SIGKILL when stopping the worker; shorter than the drain cuts requests
+ *                       (see {@link #stopTimeoutWarning()})
  * @param backoffInitial {@code SIDECAR_BACKOFF_INITIAL}, default 0.5 s: delay before the first restart;
  *                       doubles with each further restart
  * @param backoffMax     {@code SIDECAR_BACKOFF_MAX}, default 30 s: the longest restart delay
@@ -35,6 +42,8 @@ import java.util.Optional;
  *                       {@code $SIDECAR_LAUNCHER_DIR/openai-moodle-sidecar --http-mode}; empty when
  *                       neither is known
  * @param apiKey         {@code OPENAI_API_KEY}: never used by the supervisor except to mask it in logs
+ * @param token          {@code SIDECAR_TOKEN}: only masked in logs
+ * @param baseUrl        {@code OPENAI_BASE_URL}: only its credentials are masked in logs
  * @param configFile     {@code --config FILE} or {@code SIDECAR_CONFIG}: the optional YAML file, passed
  *                       on to the worker
  */
@@ -47,12 +56,15 @@ public record SupervisorConfig(
         Duration healthTimeout,
         int healthFailures,
         Duration startTimeout,
+        Duration requestTimeout,
         Duration stopTimeout,
         Duration backoffInitial,
         Duration backoffMax,
         Duration backoffReset,
         List<String> workerCommand,
         Optional<String> apiKey,
+        Optional<String> token,
+        String baseUrl,
         Optional<Path> configFile) {
 
     /** The default log file; also where logrotate's configuration points. */
@@ -69,10 +81,32 @@ public record SupervisorConfig(
         return "http://" + shownHost + ":" + port + "/health";
     }
 
-    /** Hides the key, which a record's generated toString would print. */
+    /** @return the masker for the secrets the worker may print: API key, token, base URL credentials */
+    public SecretMasker secretMasker() {
+        String[] url = SecretMasker.urlCredentials(baseUrl);
+        return SecretMasker.of(apiKey.orElse(null), token.orElse(null), url.length > 0 ? url[0] : null,
+                url.length > 1 ? url[1] : null);
+    }
+
+    /**
+     * @return a warning for the log when a stop would SIGKILL the worker before its drain (requests in
+     *         flight for up to the request deadline) can finish; empty when the stop timeout covers it
+     */
+    public Optional<String> stopTimeoutWarning() {
+        Duration drain = SharedSettings.drainBudget(requestTimeout);
+        if (stopTimeout.compareTo(drain) >= 0) {
+            return Optional.empty();
+        }
+        return Optional.of("SIDECAR_STOP_TIMEOUT (" + stopTimeout.toMillis() / 1000.0 + " s) is shorter than the "
+                + "worker's drain (SIDECAR_REQUEST_TIMEOUT + 1 s = " + drain.toMillis() / 1000.0 + " s): a stop or "
+                + "restart kills requests still in flight; raise it or unset it (default "
+                + SharedSettings.defaultStopTimeout(requestTimeout).toMillis() / 1000.0 + " s)");
+    }
+
+    /** Hides the secrets, which a record's generated toString would print. */
     @Override
     public String toString() {
         return "SupervisorConfig[" + healthUrl() + ", logFile=" + logFile + ", runDir=" + runDir
-                + ", workerCommand=" + workerCommand + "]";
+                + ", workerCommand=" + secretMasker().scrub(workerCommand.toString()) + "]";
     }
 }

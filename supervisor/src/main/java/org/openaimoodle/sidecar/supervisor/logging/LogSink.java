@@ -14,6 +14,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Objects;
 
+import org.openaimoodle.sidecar.common.SecretMasker;
+
 /**
  * The log file, written by the supervisor alone: {@code <ISO-8601 timestamp> <source> <line>}, in append
  * mode, the API key masked in every line. A group of lines (a stack trace) is written in one piece with
@@ -26,7 +28,7 @@ public final class LogSink implements AutoCloseable {
     private static final long ERROR_REPORT_INTERVAL_NANOS = 30_000_000_000L;
 
     private final Path file;
-    private final KeyMasker masker;
+    private final SecretMasker masker;
     private final PrintStream errors;
 
     private FileChannel channel;
@@ -37,10 +39,10 @@ public final class LogSink implements AutoCloseable {
 
     /**
      * @param file   the log file ({@code SIDECAR_LOG_FILE}); created if missing, never truncated
-     * @param masker hides the API key
+     * @param masker hides the API key and the other secrets
      * @param errors where write failures are reported (the supervisor's stderr)
      */
-    public LogSink(Path file, KeyMasker masker, PrintStream errors) {
+    public LogSink(Path file, SecretMasker masker, PrintStream errors) {
         this.file = file;
         this.masker = masker;
         this.errors = errors;
@@ -60,7 +62,7 @@ public final class LogSink implements AutoCloseable {
                     .append(" could not be written\n");
         }
         for (String line : lines) {
-            text.append(prefix).append(masker.mask(line)).append('\n');
+            text.append(prefix).append(masker.scrub(line)).append('\n');
         }
         try {
             ensureOpen();

@@ -13,7 +13,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
-import org.openaimoodle.sidecar.supervisor.config.ConfigException;
+import org.openaimoodle.sidecar.common.ConfigException;
+
 
 /**
  * The supervisor's private directory (mode 0700): control socket, lock, pid files. Chosen as

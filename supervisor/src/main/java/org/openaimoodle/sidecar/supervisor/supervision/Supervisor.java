@@ -6,6 +6,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import org.openaimoodle.sidecar.common.ExitCodes;
 import org.openaimoodle.sidecar.supervisor.config.SupervisorConfig;
 import org.openaimoodle.sidecar.supervisor.control.StatusReport;
 import org.openaimoodle.sidecar.supervisor.logging.LogSink;
@@ -175,7 +176,7 @@ public final class Supervisor {
         } catch (IOException e) {
             log.line("supervisor", "cannot run the worker command " + config.workerCommand() + ": " + e.getMessage()
                     + "; check SIDECAR_WORKER_COMMAND or the installation");
-            perform(machine.workerExited(SupervisorStateMachine.CONFIG_ERROR));
+            perform(machine.workerExited(ExitCodes.CONFIG));
         }
     }
 

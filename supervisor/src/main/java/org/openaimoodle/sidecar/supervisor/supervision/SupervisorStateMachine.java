@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
+import org.openaimoodle.sidecar.common.ExitCodes;
 import org.openaimoodle.sidecar.supervisor.config.SupervisorConfig;
 
 /**
@@ -32,9 +33,6 @@ public final class SupervisorStateMachine {
         /** The supervisor is done; exit with {@link #exitCode()}. */
         EXIT
     }
-
-    /** Exit code of a worker (and then of the supervisor) whose configuration is invalid. */
-    public static final int CONFIG_ERROR = 78;
 
     private final SupervisorConfig config;
     private final RestartBackoff backoff;
@@ -109,8 +107,8 @@ public final class SupervisorStateMachine {
             return enter(SupervisorState.STOPPED, "worker exited with code " + code + "; supervisor stopping",
                     Action.EXIT);
         }
-        if (code == CONFIG_ERROR) {
-            exitCode = CONFIG_ERROR;
+        if (code == ExitCodes.CONFIG) {
+            exitCode = ExitCodes.CONFIG;
             return enter(SupervisorState.STOPPED, "worker exited with code 78 (configuration error, see its "
                     + "message above); not restarting it: fix the configuration, then start again", Action.EXIT);
         }

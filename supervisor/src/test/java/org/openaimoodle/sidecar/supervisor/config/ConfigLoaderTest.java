@@ -15,6 +15,7 @@ import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openaimoodle.sidecar.common.ConfigException;
 
 class ConfigLoaderTest {
     @TempDir
@@ -29,7 +30,8 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(1), config.healthTimeout());
         assertEquals(3, config.healthFailures());
         assertEquals(Duration.ofSeconds(30), config.startTimeout());
-        assertEquals(Duration.ofSeconds(10), config.stopTimeout());
+        assertEquals(Duration.ofSeconds(25), config.requestTimeout());
+        assertEquals(Duration.ofSeconds(30), config.stopTimeout());
         assertEquals(Duration.ofMillis(500), config.backoffInitial());
         assertEquals(Duration.ofSeconds(30), config.backoffMax());
         assertEquals(Duration.ofSeconds(60), config.backoffReset());
@@ -52,6 +54,31 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theStopTimeoutDefaultsToTheRequestDeadlinePlusFiveSecondsSoAStopNeverCutsTheDrain() {
+        SupervisorConfig defaults = ConfigLoader.load(Map.of(), Map.of());
+        assertEquals(Optional.empty(), defaults.stopTimeoutWarning());
+        SupervisorConfig slow = ConfigLoader.load(Map.of(), Map.of("SIDECAR_REQUEST_TIMEOUT", "40"));
+        assertEquals(Duration.ofSeconds(45), slow.stopTimeout());
+        assertEquals(Optional.empty(), slow.stopTimeoutWarning());
+
+        SupervisorConfig tooShort = ConfigLoader.load(Map.of(), Map.of("SIDECAR_STOP_TIMEOUT", "10"));
+        assertEquals(Duration.ofSeconds(10), tooShort.stopTimeout());
+        String warning = tooShort.stopTimeoutWarning().orElseThrow();
+        assertTrue(warning.startsWith("SIDECAR_STOP_TIMEOUT (10.0 s) is shorter than the worker's drain "
+                + "(SIDECAR_REQUEST_TIMEOUT + 1 s = 26.0 s)"), warning);
+        assertEquals(Optional.empty(), ConfigLoader.load(Map.of(), Map.of("SIDECAR_STOP_TIMEOUT", "26"))
+                .stopTimeoutWarning());
+    }
+
+    @Test
+    void secretsOfTheWorkerAreKnownToTheLogMasker() {
+        SupervisorConfig config = ConfigLoader.load(Map.of(), Map.of("OPENAI_API_KEY", "gateway7Qm2Rx9Lp4Vz8Tk3Wn6Yj",
+                "SIDECAR_TOKEN", "s3cret-token-Xy7Pq2Lm", "OPENAI_BASE_URL", "https://moodle:Pa55wordXyz@gw.example/v1"));
+        String scrubbed = config.secretMasker().scrub("gateway7Qm2Rx9Lp4Vz8Tk3Wn6Yj s3cret-token-Xy7Pq2Lm Pa55wordXyz");
+        assertFalse(scrubbed.contains("Qm2Rx9") || scrubbed.contains("Xy7Pq2") || scrubbed.contains("Pa55word"), scrubbed);
+    }
+
+    @Test
     void workerCommandComesFromTheLauncherDirectoryOrTheOverride() {
         assertEquals(List.of("/opt/sidecar/bin/openai-moodle-sidecar", "--http-mode"),
                 ConfigLoader.load(Map.of(), Map.of("SIDECAR_LAUNCHER_DIR", "/opt/sidecar/bin")).workerCommand());
@@ -61,20 +88,21 @@ class ConfigLoaderTest {
 
     @Test
     void invalidValuesNameTheVariableAndWhatIsExpected() {
-        assertMessage(Map.of("SIDECAR_PORT", "80810"), "SIDECAR_PORT: expected a TCP port 1-65535, got '80810'");
-        assertMessage(Map.of("SIDECAR_HEALTH_INTERVAL", "soon"), "SIDECAR_HEALTH_INTERVAL: expected a number of seconds");
-        assertMessage(Map.of("SIDECAR_STOP_TIMEOUT", "0"), "SIDECAR_STOP_TIMEOUT: expected a number of seconds greater than 0");
-        assertMessage(Map.of("SIDECAR_HEALTH_FAILURES", "0"), "SIDECAR_HEALTH_FAILURES: expected a whole number");
+        assertMessage(Map.of("SIDECAR_PORT", "80810"),
+                "SIDECAR_PORT must be a TCP port 1-65535 (got '80810' from environment); fix or unset it");
+        assertMessage(Map.of("SIDECAR_HEALTH_INTERVAL", "soon"), "SIDECAR_HEALTH_INTERVAL must be a number of seconds");
+        assertMessage(Map.of("SIDECAR_STOP_TIMEOUT", "0"), "SIDECAR_STOP_TIMEOUT must be a number of seconds from 0.01");
+        assertMessage(Map.of("SIDECAR_HEALTH_FAILURES", "0"), "SIDECAR_HEALTH_FAILURES must be a whole number");
         assertMessage(Map.of("SIDECAR_BACKOFF_INITIAL", "10", "SIDECAR_BACKOFF_MAX", "5"),
-                "SIDECAR_BACKOFF_MAX: must be at least SIDECAR_BACKOFF_INITIAL");
-        assertMessage(Map.of("SIDECAR_CONFIG", dir.resolve("missing.yaml").toString()), "SIDECAR_CONFIG: file");
+                "SIDECAR_BACKOFF_MAX must be at least SIDECAR_BACKOFF_INITIAL");
+        assertMessage(Map.of("SIDECAR_CONFIG", dir.resolve("missing.yaml").toString()), "does not exist");
     }
 
     @Test
     void nestedOrBrokenYamlIsAConfigurationError() throws IOException {
         Path nested = dir.resolve("nested.yaml");
         Files.writeString(nested, "SIDECAR_PORT:\n  value: 1\n");
-        assertMessage(Map.of("SIDECAR_CONFIG", nested.toString()), "SIDECAR_PORT in " + nested);
+        assertMessage(Map.of("SIDECAR_CONFIG", nested.toString()), "SIDECAR_PORT in config file " + nested);
         Path broken = dir.resolve("broken.yaml");
         Files.writeString(broken, "SIDECAR_PORT: [1, 2\n");
         assertMessage(Map.of("SIDECAR_CONFIG", broken.toString()), "is not valid YAML");

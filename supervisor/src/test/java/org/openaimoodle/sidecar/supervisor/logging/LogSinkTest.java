@@ -11,11 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openaimoodle.sidecar.common.SecretMasker;
 
 class LogSinkTest {
     private static final String KEY = "sk-test-FAKE1234567890abcd";
@@ -28,7 +28,7 @@ class LogSinkTest {
     private final ByteArrayOutputStream errors = new ByteArrayOutputStream();
 
     private LogSink sink(Path file) {
-        return new LogSink(file, new KeyMasker(Optional.of(KEY)), new PrintStream(errors, true, StandardCharsets.UTF_8));
+        return new LogSink(file, SecretMasker.of(KEY), new PrintStream(errors, true, StandardCharsets.UTF_8));
     }
 
     @Test

@@ -11,10 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openaimoodle.sidecar.common.SecretMasker;
 
 class WorkerOutputPumpTest {
     @TempDir
@@ -32,15 +32,15 @@ class WorkerOutputPumpTest {
 
     @Test
     void workerOutputIsCopiedLineByLineWithTracesKeptInOrderAndKeysMasked() throws IOException {
-        String output = "INFO started\nERROR failed with sk-live-ABCDEFGH12345678wxyz\n\tat a.B.c(B.java:1)\n"
+        String output = "INFO started\nERROR failed with sk-live-ABCDEFGH12345678wxyz (401)\n\tat a.B.c(B.java:1)\n"
                 + "Caused by: java.io.IOException\n\t... 2 more\nINFO next\n";
         Path file = dir.resolve("sidecar.log");
-        try (LogSink sink = new LogSink(file, new KeyMasker(Optional.empty()), new PrintStream(System.err))) {
+        try (LogSink sink = new LogSink(file, SecretMasker.none(), new PrintStream(System.err))) {
             new WorkerOutputPump(new ByteArrayInputStream(output.getBytes(StandardCharsets.UTF_8)), sink).run();
         }
         List<String> lines = Files.readAllLines(file);
         List<String> bodies = lines.stream().map(line -> line.substring(line.indexOf(' ') + 1)).toList();
-        assertEquals(List.of("worker INFO started", "worker ERROR failed with sk-…wxyz", "worker \tat a.B.c(B.java:1)",
+        assertEquals(List.of("worker INFO started", "worker ERROR failed with sk-…wxyz (401)", "worker \tat a.B.c(B.java:1)",
                 "worker Caused by: java.io.IOException", "worker \t... 2 more", "worker INFO next"), bodies);
     }
 }

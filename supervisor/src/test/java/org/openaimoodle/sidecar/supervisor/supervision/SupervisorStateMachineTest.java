@@ -128,10 +128,10 @@ class SupervisorStateMachineTest {
     }
 
     @Test
-    void stopSendsSigtermThenSigkillAfterTenSeconds() {
+    void stopSendsSigtermThenSigkillAfterTheStopTimeoutOfRequestTimeoutPlusFiveSeconds() {
         startAndBecomeHealthy();
         assertEquals(Action.TERMINATE_WORKER, machine.stopRequested());
-        advance(Duration.ofMillis(9_999));
+        advance(Duration.ofMillis(29_999));
         assertEquals(Action.NONE, machine.tick());
         advance(Duration.ofMillis(1));
         assertEquals(Action.KILL_WORKER, machine.tick());

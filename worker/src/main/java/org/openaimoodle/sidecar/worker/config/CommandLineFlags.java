@@ -4,6 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.openaimoodle.sidecar.common.ConfigException;
+
 /**
  * The worker's command-line flags: the original sidecar's {@code --api-key --base-url --model --max-tokens
  * --summarize-threshold --http-mode --port}, plus {@code --config FILE} and {@code --help}. Values may be
@@ -49,7 +51,7 @@ public record CommandLineFlags(Map<String, String> values, boolean httpMode, boo
      * @return the flags
      * @throws ConfigException (from the command line) for an unknown flag or a missing value
      */
-    public static CommandLineFlags parse(List<String> args) throws ConfigException {
+    public static CommandLineFlags parse(List<String> args) {
         Map<String, String> values = new LinkedHashMap<>();
         boolean httpMode = false;
         boolean help = false;

@@ -4,13 +4,18 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
 
+import org.openaimoodle.sidecar.common.SecretMasker;
+import org.openaimoodle.sidecar.common.SharedSettings;
+
 /**
- * The worker's whole configuration, built once by {@link ConfigLoader} (flags &gt; environment &gt; YAML file
- * &gt; defaults) and never changed afterwards. Each component names the variable that sets it.
+ * The worker's whole configuration, built once by {@link ConfigLoader} from {@link WorkerSettings} (flags &gt;
+ * environment &gt; YAML file &gt; defaults) and never changed afterwards. Each component names the variable
+ * that sets it; the table holds defaults and ranges.
  *
  * @param apiKey               {@code OPENAI_API_KEY}: upstream key; empty means /ai answers {@code not_configured}
  * @param chatCompletionsUri   {@code OPENAI_BASE_URL} (default {@code https://api.openai.com/v1}), normalized to
- *                             the full {@code …/chat/completions} endpoint
+ *                             the full {@code …/chat/completions} endpoint; may carry credentials, so print
+ *                             {@link #upstreamShown()} instead
  * @param model                {@code OPENAI_MODEL} (default {@code gpt-4o-mini})
  * @param maxTokens            {@code MAX_TOKENS} (default 1000): chat and analyze; summarize uses half
  * @param summarizeThreshold   {@code SUMMARIZE_THRESHOLD} (default 2000): chat context longer than this many
@@ -18,7 +23,8 @@ import java.util.Optional;
  * @param host                 {@code SIDECAR_HOST} (default {@code 127.0.0.1}): bind address
  * @param port                 {@code SIDECAR_PORT} (default 8081): HTTP port
  * @param requestTimeout       {@code SIDECAR_REQUEST_TIMEOUT} (default 25 s): overall deadline of one /ai request,
- *                             below the plugin's 30 s so it gets an answer instead of falling back
+ *                             below the plugin's 30 s so it gets an answer instead of falling back; the drain
+ *                             on SIGTERM waits {@link #drainBudget()}
  * @param connectTimeout       {@code SIDECAR_CONNECT_TIMEOUT} (default 5 s): TCP/TLS connect timeout upstream
  * @param token                {@code SIDECAR_TOKEN}: if present, /ai requires {@code Authorization: Bearer <token>}
  * @param maxBodyBytes         {@code SIDECAR_MAX_BODY_BYTES} (default 1 MiB): larger /ai bodies get 413
@@ -46,10 +52,27 @@ public record WorkerConfig(
         boolean httpMode,
         boolean supervised) {
 
-    /** Never prints the key or the token. */
+    /** @return the masker for this configuration's secrets: API key, token, base URL credentials */
+    public SecretMasker secretMasker() {
+        String[] url = SecretMasker.urlCredentials(chatCompletionsUri.toString());
+        return SecretMasker.of(apiKey.orElse(null), token.orElse(null), url.length > 0 ? url[0] : null,
+                url.length > 1 ? url[1] : null);
+    }
+
+    /** @return the upstream endpoint as it may be printed: without credentials */
+    public String upstreamShown() {
+        return SecretMasker.none().scrub(chatCompletionsUri.toString());
+    }
+
+    /** @return how long a SIGTERM drain waits for requests in flight (the supervisor's stop timeout exceeds it) */
+    public Duration drainBudget() {
+        return SharedSettings.drainBudget(requestTimeout);
+    }
+
+    /** Never prints the key, the token or credentials in the URL. */
     @Override
     public String toString() {
-        return "WorkerConfig[apiKey=" + (apiKey.isPresent() ? "set" : "none") + ", uri=" + chatCompletionsUri
+        return "WorkerConfig[apiKey=" + (apiKey.isPresent() ? "set" : "none") + ", uri=" + upstreamShown()
                 + ", model=" + model + ", maxTokens=" + maxTokens + ", summarizeThreshold=" + summarizeThreshold
                 + ", host=" + host + ", port=" + port + ", requestTimeout=" + requestTimeout
                 + ", token=" + (token.isPresent() ? "set" : "none") + ", httpMode=" + httpMode + "]";

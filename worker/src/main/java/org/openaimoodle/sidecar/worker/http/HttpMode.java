@@ -7,9 +7,9 @@ import java.util.Optional;
 
 import io.helidon.webserver.WebServer;
 
+import org.openaimoodle.sidecar.common.SecretMasker;
 import org.openaimoodle.sidecar.worker.action.ActionService;
 import org.openaimoodle.sidecar.worker.config.WorkerConfig;
-import org.openaimoodle.sidecar.worker.log.KeyMask;
 import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsClient;
 import org.openaimoodle.sidecar.worker.upstream.HelidonTransport;
 import org.openaimoodle.sidecar.worker.upstream.RetryPolicy;
@@ -80,7 +80,7 @@ public final class HttpMode {
             Thread.ofPlatform().daemon().name("supervisor-watch").start(this::exitWhenStdinCloses);
         }
         LOG.info("listening on http://{}:{} (model {}, upstream {}, API key {})", config.host(), server.port(),
-                config.model(), config.chatCompletionsUri(), config.apiKey().map(KeyMask::mask).orElse("not set"));
+                config.model(), config.upstreamShown(), config.apiKey().map(SecretMasker::mask).orElse("not set"));
         if (config.apiKey().isEmpty()) {
             LOG.warn("OPENAI_API_KEY is not set: /ai answers not_configured until it is");
         }
@@ -88,7 +88,7 @@ public final class HttpMode {
     }
 
     private void onSignal() {
-        stop(config.requestTimeout().plusSeconds(1));
+        stop(config.drainBudget());
         // The JVM would exit 143 after SIGTERM; a drained stop is a clean stop (docs/internals.md: exit 0).
         Runtime.getRuntime().halt(0);
     }

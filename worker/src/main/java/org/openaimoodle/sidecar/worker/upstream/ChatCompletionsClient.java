@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
+import org.openaimoodle.sidecar.common.SecretMasker;
 import org.openaimoodle.sidecar.worker.json.Json;
-import org.openaimoodle.sidecar.worker.log.KeyMask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ChatCompletionsClient {
     private static final Logger LOG = LoggerFactory.getLogger("upstream");
+    /** Longest upstream error text passed on to the client and the log. */
+    private static final int MAX_UPSTREAM_MESSAGE_CHARS = 500;
 
     private final UpstreamTransport transport;
     private final URI uri;
@@ -29,6 +31,7 @@ public final class ChatCompletionsClient {
     private final String model;
     private final Duration connectTimeout;
     private final RetryPolicy policy;
+    private final SecretMasker masker;
 
     /**
      * @param transport      how bytes travel
@@ -46,6 +49,9 @@ public final class ChatCompletionsClient {
         this.model = model;
         this.connectTimeout = connectTimeout;
         this.policy = policy;
+        String[] credentials = SecretMasker.urlCredentials(uri.toString());
+        this.masker = SecretMasker.of(apiKey, credentials.length > 0 ? credentials[0] : null,
+                credentials.length > 1 ? credentials[1] : null);
     }
 
     /**
@@ -150,8 +156,8 @@ public final class ChatCompletionsClient {
                 || message.isBlank()) {
             return Optional.empty();
         }
-        String text = message.strip();
-        return Optional.of(KeyMask.scrub(text.length() > 500 ? text.substring(0, 500) + "…" : text, apiKey));
+        // Scrubbed before it is cut: a key cut in half would no longer be recognised.
+        return Optional.of(masker.scrubAndCap(message.strip(), MAX_UPSTREAM_MESSAGE_CHARS));
     }
 
     private UpstreamException timeout(Deadline deadline, int attempts) {
@@ -161,8 +167,10 @@ public final class ChatCompletionsClient {
 
     private UpstreamException unreachable(IOException e, int attempts) {
         String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        // Host and port only: the authority would include user:password of OPENAI_BASE_URL.
+        String where = uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
         return new UpstreamException(UpstreamException.Kind.UNREACHABLE, "cannot reach the AI service at "
-                + uri.getScheme() + "://" + uri.getAuthority() + " (" + KeyMask.scrub(reason, apiKey)
+                + where + " (" + masker.scrubAndCap(reason, MAX_UPSTREAM_MESSAGE_CHARS)
                 + "); check OPENAI_BASE_URL and the network", attempts);
     }
 

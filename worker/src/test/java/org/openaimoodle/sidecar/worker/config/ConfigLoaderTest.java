@@ -14,12 +14,13 @@ import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openaimoodle.sidecar.common.ConfigException;
 
 class ConfigLoaderTest {
     @TempDir
     Path dir;
 
-    private static WorkerConfig load(List<String> args, Map<String, String> env) throws ConfigException {
+    private static WorkerConfig load(List<String> args, Map<String, String> env) {
         return ConfigLoader.load(CommandLineFlags.parse(args), env);
     }
 
@@ -65,7 +66,8 @@ class ConfigLoaderTest {
     @Test
     void invalidValueNamesTheVariableAndSource() {
         ConfigException e = assertThrows(ConfigException.class, () -> load(List.of(), Map.of("SIDECAR_PORT", "http")));
-        assertTrue(e.getMessage().startsWith("SIDECAR_PORT must be a whole number"), e.getMessage());
+        assertEquals("SIDECAR_PORT must be a TCP port 1-65535 (got 'http' from environment); fix or unset it",
+                e.getMessage());
         assertTrue(e.getMessage().contains("environment"), e.getMessage());
         assertFalse(e.fromCommandLine());
 
@@ -95,8 +97,36 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void toStringNeverShowsTheKey() throws Exception {
-        WorkerConfig config = load(List.of(), Map.of("OPENAI_API_KEY", "sk-test-FAKE1234567890abcd"));
+    void toStringNeverShowsTheKeyTheTokenOrUrlCredentials() throws Exception {
+        WorkerConfig config = load(List.of(), Map.of("OPENAI_API_KEY", "sk-test-FAKE1234567890abcd",
+                "SIDECAR_TOKEN", "s3cret-token-Xy7Pq2Lm", "OPENAI_BASE_URL", "https://moodle:Pa55wordXyz@gw.example/v1"));
         assertFalse(config.toString().contains("FAKE1234567890abcd"));
+        assertFalse(config.toString().contains("Xy7Pq2"));
+        assertFalse(config.toString().contains("Pa55wordXyz"), config.toString());
+        assertEquals("https://…@gw.example/v1/chat/completions", config.upstreamShown());
+        assertFalse(config.secretMasker().scrub("token s3cret-token-Xy7Pq2Lm").contains("Xy7Pq2"));
+    }
+
+    @Test
+    void anEmptyFlagIsUnsetLikeAnEmptyVariable() throws Exception {
+        assertEquals("gpt-4o-mini", load(List.of("--model="), Map.of()).model());
+    }
+
+    @Test
+    void durationsTakeUnitsAndTheDrainStaysBelowTheSupervisorsDefaultStopTimeout() throws Exception {
+        WorkerConfig config = load(List.of(), Map.of("SIDECAR_REQUEST_TIMEOUT", "1m", "SIDECAR_CONNECT_TIMEOUT", "2.5s"));
+        assertEquals(Duration.ofMinutes(1), config.requestTimeout());
+        assertEquals(Duration.ofMillis(2500), config.connectTimeout());
+        assertEquals(Duration.ofSeconds(61), config.drainBudget());
+        assertTrue(config.drainBudget().compareTo(
+                org.openaimoodle.sidecar.common.SharedSettings.defaultStopTimeout(config.requestTimeout())) < 0);
+    }
+
+    @Test
+    void aKeyPassedByMistakeIsNotEchoedInTheError() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> load(List.of(), Map.of("MAX_TOKENS", "sk-test-FAKE1234567890abcd")));
+        assertFalse(e.getMessage().contains("FAKE"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("MAX_TOKENS must be a whole number from 2 to 1000000"), e.getMessage());
     }
 }

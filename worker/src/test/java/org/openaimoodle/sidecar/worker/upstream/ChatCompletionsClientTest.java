@@ -89,6 +89,37 @@ class ChatCompletionsClientTest {
         assertFalse(e.getMessage().contains(KEY), e.getMessage());
     }
 
+    @org.junit.jupiter.api.Test
+    void aKeyEchoedAcrossTheCutOfTheUpstreamMessageIsStillMasked() {
+        ChatCompletionsClient client = client(new UrlConnectionTransport());
+        for (int offset = 460; offset <= 505; offset++) {
+            upstream.enqueue(FakeAnswer.error(401, ".".repeat(offset) + "Authorization: " + KEY + " echoed"));
+            UpstreamException e = assertThrows(UpstreamException.class,
+                    () -> client.complete(HELLO, 10, Deadline.after(Duration.ofSeconds(5))));
+            for (int i = 0; i + 6 <= KEY.length(); i++) {
+                String piece = KEY.substring(i, i + 6);
+                assertFalse(e.getMessage().contains(piece), "offset " + offset + ": '" + piece + "' in " + e.getMessage());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void unreachableNamesHostAndPortButNeverTheUrlCredentials(UpstreamTransport transport) throws Exception {
+        int deadPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            deadPort = socket.getLocalPort();
+        }
+        ChatCompletionsClient dead = new ChatCompletionsClient(transport,
+                URI.create("http://moodle:Pa55wordXyz@127.0.0.1:" + deadPort + "/v1/chat/completions"), KEY, "m",
+                Duration.ofSeconds(1), RetryPolicy.DEFAULT);
+        UpstreamException e = assertThrows(UpstreamException.class,
+                () -> dead.complete(HELLO, 10, Deadline.after(Duration.ofSeconds(10))));
+        assertTrue(e.getMessage().contains("http://127.0.0.1:" + deadPort + " ("), e.getMessage());
+        assertFalse(e.getMessage().contains("Pa55wordXyz"), e.getMessage());
+        assertFalse(e.getMessage().contains("moodle:"), e.getMessage());
+    }
+
     @ParameterizedTest
     @MethodSource("transports")
     void readTimeoutEndsAtTheDeadline(UpstreamTransport transport) {

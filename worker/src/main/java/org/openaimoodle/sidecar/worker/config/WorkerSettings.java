@@ -1,0 +1,49 @@
+package org.openaimoodle.sidecar.worker.config;
+
+import java.util.List;
+
+import org.openaimoodle.sidecar.common.Setting;
+import org.openaimoodle.sidecar.common.SharedSettings;
+
+/**
+ * The worker's settings table, in the README's order ("Configuration"): one row per setting, read into
+ * {@link WorkerConfig} by {@link ConfigLoader}. A new setting is one row here and one component there.
+ */
+public final class WorkerSettings {
+    private static final Setting.Table TABLE = new Setting.Table();
+
+    public static final Setting OPENAI_API_KEY = TABLE.add(SharedSettings.OPENAI_API_KEY);
+    public static final Setting OPENAI_BASE_URL = TABLE.add(SharedSettings.OPENAI_BASE_URL);
+    public static final Setting OPENAI_MODEL = TABLE.add(Setting.text("OPENAI_MODEL", "gpt-4o-mini", "model name"));
+    public static final Setting MAX_TOKENS = TABLE.add(Setting.integer("MAX_TOKENS", 1000, 2, 1_000_000,
+            "max_tokens of chat and analyze; summarize uses half"));
+    public static final Setting SUMMARIZE_THRESHOLD = TABLE.add(Setting.integer("SUMMARIZE_THRESHOLD", 2000, 1,
+            Integer.MAX_VALUE, "chat context longer than this many characters is summarized first"));
+    public static final Setting SIDECAR_HOST = TABLE.add(SharedSettings.SIDECAR_HOST);
+    public static final Setting SIDECAR_PORT = TABLE.add(SharedSettings.SIDECAR_PORT);
+    public static final Setting SIDECAR_REQUEST_TIMEOUT = TABLE.add(SharedSettings.SIDECAR_REQUEST_TIMEOUT);
+    public static final Setting SIDECAR_CONNECT_TIMEOUT = TABLE.add(Setting.duration("SIDECAR_CONNECT_TIMEOUT", "5",
+            "0.1", "1h", "connect timeout of each upstream connection"));
+    public static final Setting SIDECAR_TOKEN = TABLE.add(SharedSettings.SIDECAR_TOKEN);
+    public static final Setting SIDECAR_MAX_BODY_BYTES = TABLE.add(Setting.integer("SIDECAR_MAX_BODY_BYTES",
+            1024 * 1024, 1024, 64 * 1024 * 1024, "largest /ai body; larger gets 413"));
+    public static final Setting SIDECAR_MAX_CONCURRENT_REQUESTS = TABLE.add(Setting.integer(
+            "SIDECAR_MAX_CONCURRENT_REQUESTS", 4096, 1, 1_000_000, "/ai requests in flight; more get 503"));
+    public static final Setting SIDECAR_PROMPT_CHAT_SYSTEM = TABLE.add(Setting.text("SIDECAR_PROMPT_CHAT_SYSTEM",
+            null, "chat's system prompt").shownAs("the original"));
+    public static final Setting SIDECAR_PROMPT_SUMMARIZE_SYSTEM = TABLE.add(Setting.text(
+            "SIDECAR_PROMPT_SUMMARIZE_SYSTEM", null, "summarize's system prompt").shownAs("the original"));
+    public static final Setting SIDECAR_PROMPT_ANALYZE_SYSTEM = TABLE.add(Setting.text(
+            "SIDECAR_PROMPT_ANALYZE_SYSTEM", null, "analyze's system prompt").shownAs("the original"));
+    public static final Setting SIDECAR_PROMPT_ANALYZE_USER = TABLE.add(Setting.text("SIDECAR_PROMPT_ANALYZE_USER",
+            null, "text before the content in analyze's user message").shownAs("the original"));
+    public static final Setting SIDECAR_CONFIG = TABLE.add(SharedSettings.SIDECAR_CONFIG);
+    public static final Setting SIDECAR_SUPERVISED = TABLE.add(Setting.bool("SIDECAR_SUPERVISED", false,
+            "set to 1 by the supervisor: no log timestamps, stdin EOF means the supervisor is gone").shownAs("unset"));
+
+    /** Every worker setting, in order. */
+    public static final List<Setting> ALL = TABLE.rows();
+
+    private WorkerSettings() {
+    }
+}
