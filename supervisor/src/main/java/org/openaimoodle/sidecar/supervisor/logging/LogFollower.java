@@ -1,9 +1,11 @@
 package org.openaimoodle.sidecar.supervisor.logging;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -13,7 +15,10 @@ import java.util.Objects;
 /**
  * Prints the end of the log and, like {@code tail -F}, keeps following it: when the path is rotated
  * away (renamed, or deleted and created again) the old file is read to its end and the new one from
- * its start, so no line is skipped; a truncated file is read again from the start.
+ * its start, so no line is skipped; a truncated file is read again from the start. Control characters
+ * that could drive the terminal (ESC and the rest of C0 but newline and tab, DEL, C1) are shown escaped
+ * as {@code \u001b} and so on: the supervisor never writes them, but the file may hold older lines or
+ * lines from another writer.
  */
 public final class LogFollower {
     private static final long POLL_MILLIS = 250;
@@ -24,6 +29,8 @@ public final class LogFollower {
     private FileChannel channel;
     private Object fileKey;
     private long position;
+    /** The last byte read was 0xC2, the first half of a two-byte character that may be a C1 control. */
+    private boolean heldC2;
 
     /**
      * @param file the log file
@@ -110,9 +117,36 @@ public final class LogFollower {
         ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
         int read;
         while ((read = channel.read(buffer.clear(), position)) > 0) {
-            out.write(buffer.array(), 0, read);
+            writeSafely(buffer.array(), read);
             position += read;
         }
+    }
+
+    private void writeSafely(byte[] bytes, int length) {
+        ByteArrayOutputStream shown = new ByteArrayOutputStream(length + 16);
+        for (int i = 0; i < length; i++) {
+            int b = bytes[i] & 0xFF;
+            if (heldC2) {
+                heldC2 = false;
+                if (b >= 0x80 && b <= 0x9F) { // U+0080..U+009F, the C1 controls
+                    shown.writeBytes(escaped(b));
+                    continue;
+                }
+                shown.write(0xC2);
+            }
+            if (b == 0xC2) {
+                heldC2 = true; // shown with the next byte, which may come with the next chunk
+            } else if ((b < 0x20 && b != '\n' && b != '\t') || b == 0x7F) {
+                shown.writeBytes(escaped(b));
+            } else {
+                shown.write(b);
+            }
+        }
+        out.write(shown.toByteArray(), 0, shown.size());
+    }
+
+    private static byte[] escaped(int b) {
+        return String.format("\\u%04x", b).getBytes(StandardCharsets.US_ASCII);
     }
 
     private Object currentKey() {

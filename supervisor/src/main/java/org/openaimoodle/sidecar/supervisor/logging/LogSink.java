@@ -9,23 +9,33 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 import org.openaimoodle.sidecar.common.SecretMasker;
 
 /**
  * The log file, written by the supervisor alone: {@code <ISO-8601 timestamp> <source> <line>}, in append
- * mode, the API key masked in every line. A group of lines (a stack trace) is written in one piece with
- * one timestamp. The file is reopened on {@link #reopen()} (logrotate's {@code postrotate}) and, without
- * being asked, when the path no longer names the open file (moved or deleted). A write failure (disk full,
- * permissions) is reported on stderr and retried with the next line; it never throws.
+ * mode, the API key masked and control characters escaped in every line ({@link LogText}), so nothing
+ * that reaches the file starts a line of its own or drives a terminal. A group of lines (a stack trace)
+ * is written in one piece with one timestamp. A file it creates gets mode 0640 (less with a stricter
+ * umask); the file is reopened on {@link #reopen()} (logrotate's {@code postrotate}) and, without being
+ * asked, when the path no longer names the open file (moved or deleted). A write failure (disk full,
+ * permissions) is reported on stderr and retried with the next line, which starts on a line of its own
+ * even if the failed write stopped half-way; it never throws.
  */
 public final class LogSink implements AutoCloseable {
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
     private static final long ERROR_REPORT_INTERVAL_NANOS = 30_000_000_000L;
+    private static final Set<StandardOpenOption> APPEND = Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.APPEND);
+    private static final FileAttribute<?> OWNER_WRITES_GROUP_READS =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r-----"));
 
     private final Path file;
     private final SecretMasker masker;
@@ -36,6 +46,8 @@ public final class LogSink implements AutoCloseable {
     private long lostLines;
     private long lastErrorReport;
     private boolean failing;
+    /** The last write stopped in the middle of a line: the next one must begin with a newline. */
+    private boolean torn;
 
     /**
      * @param file   the log file ({@code SIDECAR_LOG_FILE}); created if missing, never truncated
@@ -57,25 +69,31 @@ public final class LogSink implements AutoCloseable {
     public synchronized void write(String source, List<String> lines) {
         String prefix = ZonedDateTime.now().format(TIMESTAMP) + " " + source + " ";
         StringBuilder text = new StringBuilder();
+        if (torn) {
+            text.append('\n');
+        }
         if (lostLines > 0) {
-            text.append(prefix).append(lostLines).append(" log lines were lost while ").append(file)
+            text.append(ZonedDateTime.now().format(TIMESTAMP)).append(" supervisor ").append(lostLines)
+                    .append(" log lines were lost while ").append(LogText.escape(file.toString()))
                     .append(" could not be written\n");
         }
         for (String line : lines) {
-            text.append(prefix).append(masker.scrub(line)).append('\n');
+            text.append(prefix).append(LogText.escape(masker.scrub(line))).append('\n');
         }
+        ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
         try {
             ensureOpen();
-            ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
             while (bytes.hasRemaining()) {
                 channel.write(bytes);
             }
+            torn = false;
             if (failing) {
                 errors.println("openai-moodle-sidecar: log file " + file + " is writable again");
             }
             failing = false;
             lostLines = 0;
         } catch (IOException | RuntimeException e) {
+            torn |= bytes.position() > 0;
             lostLines += lines.size();
             reportFailure(e);
             closeQuietly();
@@ -112,9 +130,17 @@ public final class LogSink implements AutoCloseable {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND);
+            channel = openForAppend();
             openFileKey = currentFileKey();
+        }
+    }
+
+    /** The log can hold what clients and upstreams sent: not for every user of the machine to read. */
+    private FileChannel openForAppend() throws IOException {
+        try {
+            return FileChannel.open(file, APPEND, OWNER_WRITES_GROUP_READS);
+        } catch (UnsupportedOperationException e) {
+            return FileChannel.open(file, APPEND); // a file system without POSIX permissions
         }
     }
 

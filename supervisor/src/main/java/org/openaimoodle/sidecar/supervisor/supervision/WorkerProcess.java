@@ -44,9 +44,7 @@ public final class WorkerProcess {
         builder.environment().putAll(environment);
         Process process = builder.start();
         WorkerProcess worker = new WorkerProcess(process);
-        Thread pump = new Thread(new WorkerOutputPump(process.getInputStream(), sink), "worker-output-" + process.pid());
-        pump.setDaemon(true);
-        pump.start();
+        WorkerOutputPump.start(process, sink);
         Thread waiter = new Thread(() -> onExit.exited(process.pid(), worker.awaitExit()), "worker-exit-" + process.pid());
         waiter.setDaemon(true);
         waiter.start();

@@ -31,6 +31,13 @@ class LogFollowerTest {
     }
 
     @Test
+    void terminalControlCharactersAreShownEscapedNotPassedThrough() throws IOException {
+        String shown = tail("2026-01-01T00:00:00.000Z worker x \u001b[2J\u001b]0;t\u0007 \u009b31m \r é\n\tat a\n", 10);
+        assertEquals("2026-01-01T00:00:00.000Z worker x \\u001b[2J\\u001b]0;t\\u0007 \\u009b31m \\u000d é\n\tat a\n",
+                shown);
+    }
+
+    @Test
     void printsTheLastLinesOnly() throws IOException {
         assertEquals("c\nd\n", tail("a\nb\nc\nd\n", 2));
     }

@@ -6,19 +6,61 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openaimoodle.sidecar.common.SecretMasker;
 
 class WorkerOutputPumpTest {
+    private static final int FOUR_MIB = 4 * 1024 * 1024;
+
     @TempDir
     Path dir;
+
+    private List<String> pump(InputStream output) throws IOException {
+        Path file = dir.resolve("sidecar.log");
+        try (LogSink sink = new LogSink(file, SecretMasker.none(), new PrintStream(System.err))) {
+            new WorkerOutputPump(output, sink).run();
+        }
+        return Files.readAllLines(file).stream().map(line -> line.substring(line.indexOf(' ') + 1)).toList();
+    }
+
+    private static InputStream text(String text) {
+        return new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@code count} bytes of {@code b}, produced as they are read, so the test itself holds none of them. */
+    private static InputStream repeated(byte b, long count) {
+        return new InputStream() {
+            private long left = count;
+
+            @Override
+            public int read() {
+                return left-- > 0 ? b : -1;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) {
+                if (left <= 0) {
+                    return -1;
+                }
+                int n = (int) Math.min(length, left);
+                java.util.Arrays.fill(buffer, offset, offset + n, b);
+                left -= n;
+                return n;
+            }
+        };
+    }
 
     @Test
     void stackTraceLinesContinueTheLineBeforeThem() {
@@ -34,13 +76,108 @@ class WorkerOutputPumpTest {
     void workerOutputIsCopiedLineByLineWithTracesKeptInOrderAndKeysMasked() throws IOException {
         String output = "INFO started\nERROR failed with sk-live-ABCDEFGH12345678wxyz (401)\n\tat a.B.c(B.java:1)\n"
                 + "Caused by: java.io.IOException\n\t... 2 more\nINFO next\n";
-        Path file = dir.resolve("sidecar.log");
-        try (LogSink sink = new LogSink(file, SecretMasker.none(), new PrintStream(System.err))) {
-            new WorkerOutputPump(new ByteArrayInputStream(output.getBytes(StandardCharsets.UTF_8)), sink).run();
-        }
-        List<String> lines = Files.readAllLines(file);
-        List<String> bodies = lines.stream().map(line -> line.substring(line.indexOf(' ') + 1)).toList();
         assertEquals(List.of("worker INFO started", "worker ERROR failed with sk-…wxyz (401)", "worker \tat a.B.c(B.java:1)",
-                "worker Caused by: java.io.IOException", "worker \t... 2 more", "worker INFO next"), bodies);
+                "worker Caused by: java.io.IOException", "worker \t... 2 more", "worker INFO next"),
+                pump(text(output)));
+    }
+
+    @Test
+    void aFourMebibyteLineIsCutWithAMarkerAndTheNextLineStillArrives() throws IOException {
+        InputStream output = new SequenceInputStream(Collections.enumeration(List.of(
+                text("WARN DirectHandlers: For input string: \"2e;"), repeated((byte) 'B', FOUR_MIB),
+                text("\"\nINFO access: action=chat code=ok\n"))));
+        List<String> lines = pump(output);
+        assertEquals(2, lines.size(), "one cut line, then the next line");
+        String cut = lines.get(0);
+        int kept = BoundedLineReader.MAX_LINE_BYTES;
+        int total = "WARN DirectHandlers: For input string: \"2e;".length() + FOUR_MIB + 1;
+        assertTrue(cut.endsWith("BBB… [truncated " + (total - kept) + " bytes]"), cut.substring(cut.length() - 60));
+        assertTrue(cut.length() < kept + 100, "length " + cut.length());
+        assertEquals("worker INFO access: action=chat code=ok", lines.get(1));
+    }
+
+    @Test
+    void theCutNeverSplitsAMultiByteCharacter() throws IOException {
+        // 'a' then two-byte characters: the cap falls on the second byte of one of them.
+        String line = "a" + "é".repeat(BoundedLineReader.MAX_LINE_BYTES);
+        List<String> lines = pump(text(line + "\nnext\n"));
+        String cut = lines.get(0);
+        assertFalse(cut.contains("\uFFFD"), "no replacement character: the cut fell between characters");
+        int keptBytes = BoundedLineReader.MAX_LINE_BYTES - 1;
+        int totalBytes = line.getBytes(StandardCharsets.UTF_8).length;
+        assertTrue(cut.endsWith("éé… [truncated " + (totalBytes - keptBytes) + " bytes]"),
+                cut.substring(cut.length() - 40));
+        assertEquals("worker next", lines.get(1));
+    }
+
+    @Test
+    void characterBoundaryBacksOffToTheStartOfACutCharacter() {
+        byte[] euro = "x€".getBytes(StandardCharsets.UTF_8); // x E2 82 AC
+        assertEquals(1, BoundedLineReader.characterBoundary(euro, 2));
+        assertEquals(1, BoundedLineReader.characterBoundary(euro, 3));
+        assertEquals(4, BoundedLineReader.characterBoundary(euro, 4));
+        byte[] emoji = "😀".getBytes(StandardCharsets.UTF_8);
+        assertEquals(0, BoundedLineReader.characterBoundary(emoji, 3));
+        assertEquals(4, BoundedLineReader.characterBoundary(emoji, 4));
+    }
+
+    @Test
+    void aLongTraceIsWrittenInBoundedGroupsWithoutLosingALine() {
+        StringBuilder output = new StringBuilder("ERROR boom\n");
+        int frames = WorkerOutputPump.MAX_GROUP_LINES * 3;
+        for (int i = 0; i < frames; i++) {
+            output.append("\tat a.B.c").append(i).append("(B.java:1)\n");
+        }
+        output.append("INFO next\n");
+        List<List<String>> groups = new ArrayList<>();
+        // ready() is true for a byte array: the whole trace is "already buffered".
+        new WorkerOutputPump(text(output.toString()), (source, lines) -> groups.add(List.copyOf(lines))).run();
+        assertTrue(groups.stream().allMatch(group -> group.size() <= WorkerOutputPump.MAX_GROUP_LINES), "bounded");
+        assertEquals(frames + 2, groups.stream().mapToInt(List::size).sum(), "every line written");
+        assertEquals(List.of("INFO next"), groups.get(groups.size() - 1));
+    }
+
+    @Test
+    void aLineThatCannotBeWrittenCostsThatLineOnly() {
+        List<String> written = new ArrayList<>();
+        new WorkerOutputPump(text("INFO one\nINFO two\nINFO three\n"), (source, lines) -> {
+            if (lines.contains("INFO two")) {
+                throw new OutOfMemoryError("Java heap space");
+            }
+            written.add(source + " " + String.join("|", lines));
+        }).run();
+        assertEquals(List.of("worker INFO one",
+                "supervisor copying the worker's output failed: java.lang.OutOfMemoryError: Java heap space",
+                "worker INFO three"), written);
+    }
+
+    @Test
+    void aWorkerWhoseOutputEndsWhileItRunsIsStoppedSoThatItIsRestarted() throws Exception {
+        // Closes its stdout and stderr, then lives on: the pump sees the end of the stream early.
+        Process worker = new ProcessBuilder("sh", "-c", "exec >&- 2>&-; sleep 30").start();
+        try {
+            Thread pump = WorkerOutputPump.start(worker, new LogSink(dir.resolve("sidecar.log"),
+                    SecretMasker.none(), new PrintStream(System.err)));
+            pump.join(WorkerOutputPump.EXIT_GRACE.toMillis() + 5_000);
+            assertFalse(pump.isAlive());
+            assertTrue(worker.waitFor(5, TimeUnit.SECONDS), "the worker was stopped (SIGTERM)");
+            assertTrue(Files.readString(dir.resolve("sidecar.log")).contains(
+                    "supervisor the output of worker pid " + worker.pid() + " can no longer be read"));
+        } finally {
+            worker.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aWorkerThatExitsNormallyIsLeftAlone() throws Exception {
+        Process worker = new ProcessBuilder("sh", "-c", "echo bye").start();
+        Path file = dir.resolve("sidecar.log");
+        Thread pump = WorkerOutputPump.start(worker, new LogSink(file, SecretMasker.none(),
+                new PrintStream(System.err)));
+        pump.join(10_000);
+        assertFalse(pump.isAlive());
+        String log = Files.readString(file);
+        assertTrue(log.contains("worker bye"), log);
+        assertFalse(log.contains("can no longer be read"), log);
     }
 }

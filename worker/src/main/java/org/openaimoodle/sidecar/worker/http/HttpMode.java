@@ -10,6 +10,7 @@ import io.helidon.webserver.WebServer;
 import org.openaimoodle.sidecar.common.SecretMasker;
 import org.openaimoodle.sidecar.worker.action.ActionService;
 import org.openaimoodle.sidecar.worker.config.WorkerConfig;
+import org.openaimoodle.sidecar.worker.log.LogSetup;
 import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsClient;
 import org.openaimoodle.sidecar.worker.upstream.HelidonTransport;
 import org.openaimoodle.sidecar.worker.upstream.RetryPolicy;
@@ -90,6 +91,7 @@ public final class HttpMode {
     private void onSignal() {
         stop(config.drainBudget());
         // The JVM would exit 143 after SIGTERM; a drained stop is a clean stop (docs/internals.md: exit 0).
+        LogSetup.flush();
         Runtime.getRuntime().halt(0);
     }
 
@@ -111,6 +113,7 @@ public final class HttpMode {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        LogSetup.flush();
         Runtime.getRuntime().halt(0);
     }
 
