@@ -152,6 +152,14 @@ class SupervisionIT {
         assertTrue(ProcessHandle.of(worker).filter(ProcessHandle::isAlive).isEmpty(), "worker left behind");
     }
 
+    @Test
+    void workerCommandThatCannotBeLaunchedStopsTheSupervisorWith78() throws IOException, InterruptedException {
+        Process run = sidecar.with("SIDECAR_WORKER_COMMAND", sidecar.dir.resolve("no-such-worker").toString()).run();
+        assertTrue(run.waitFor(30, TimeUnit.SECONDS), "the supervisor went on without a worker");
+        assertEquals(78, run.exitValue());
+        assertTrue(sidecar.log().contains("cannot run the worker command"), sidecar.log());
+    }
+
     private static void deleteRecursively(Path path) throws IOException {
         try (var paths = Files.walk(path)) {
             for (Path each : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
