@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.openaimoodle.sidecar.common.ExitCodes;
+import org.openaimoodle.sidecar.supervisor.control.ControlCommand;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
@@ -24,7 +25,7 @@ final class ReopenLogsCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         try {
-            Map<String, Object> reply = sidecar.send("reopen-logs");
+            Map<String, Object> reply = sidecar.control().send(ControlCommand.REOPEN_LOGS);
             System.out.println("openai-moodle-sidecar: log file reopened: " + reply.get("log_file"));
         } catch (IOException e) {
             // Still 0: a failing postrotate would make logrotate complain, and the supervisor notices a

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
+import org.openaimoodle.sidecar.supervisor.control.ControlCommand;
 
 import org.openaimoodle.sidecar.common.ExitCodes;
 
@@ -31,15 +32,14 @@ final class RestartCommand implements Callable<Integer> {
         }
         Long previous;
         try {
-            previous = sidecar.status().workerPid();
-            sidecar.send("restart");
+            previous = sidecar.control().status().workerPid();
+            sidecar.control().send(ControlCommand.RESTART);
         } catch (IOException e) {
             System.out.println("openai-moodle-sidecar: the supervisor does not answer (" + e.getMessage()
                     + "); `sidecarctl check` replaces it, or `sidecarctl stop` then `start`");
             return ExitCodes.FAILED;
         }
         System.out.println("openai-moodle-sidecar: restarting the worker" + (previous == null ? "" : " (pid " + previous + ")"));
-        return StartCommand.report(sidecar.awaitHealthy(wait, previous, null, System.out), "new worker not healthy",
-                wait);
+        return StartCommand.report(HealthyWorkerWait.await(sidecar, wait, previous, null, System.out), "new worker");
     }
 }

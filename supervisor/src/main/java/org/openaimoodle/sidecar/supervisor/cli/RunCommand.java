@@ -1,7 +1,6 @@
 package org.openaimoodle.sidecar.supervisor.cli;
 
 import java.io.IOException;
-import java.nio.channels.FileLock;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,11 +10,13 @@ import java.util.concurrent.Callable;
 import org.openaimoodle.sidecar.common.ConfigException;
 import org.openaimoodle.sidecar.common.ExitCodes;
 import org.openaimoodle.sidecar.supervisor.config.SupervisorConfig;
+import org.openaimoodle.sidecar.supervisor.control.ControlCommand;
 import org.openaimoodle.sidecar.supervisor.control.ControlServer;
 import org.openaimoodle.sidecar.supervisor.logging.LogFileLocation;
 import org.openaimoodle.sidecar.supervisor.logging.LogSink;
 import org.openaimoodle.sidecar.supervisor.rundir.ProcessRole;
 import org.openaimoodle.sidecar.supervisor.rundir.RunDirectory;
+import org.openaimoodle.sidecar.supervisor.rundir.RunDirectoryKeeper;
 import org.openaimoodle.sidecar.supervisor.supervision.Supervisor;
 
 import picocli.CommandLine.Command;
@@ -38,16 +39,16 @@ final class RunCommand implements Callable<Integer> {
                     + "(SIDECAR_LAUNCHER_DIR); run the supervisor through shell/sidecarctl or set SIDECAR_WORKER_COMMAND");
         }
         RunDirectory runDirectory = sidecar.runDirectory().prepare();
-        Optional<FileLock> lock = runDirectory.tryLock();
-        if (lock.isEmpty()) {
+        Optional<RunDirectoryKeeper> held = RunDirectoryKeeper.acquire(runDirectory);
+        if (held.isEmpty()) {
             String pid = runDirectory.recordedPid(ProcessRole.SUPERVISOR).map(String::valueOf).orElse("unknown");
             System.err.println("sidecarctl: a supervisor is already running (pid " + pid + ", run dir "
                     + runDirectory.path() + "); see `sidecarctl status`, or `sidecarctl stop` it first");
             return ExitCodes.FAILED;
         }
-        runDirectory.recordProcess(ProcessRole.SUPERVISOR, ProcessHandle.current());
         LogFileLocation logLocation = LogFileLocation.resolve(config, System.getenv(), runDirectory.path());
-        try (LogSink log = new LogSink(logLocation.file(), config.secretMasker(), System.err)) {
+        try (RunDirectoryKeeper keeper = held.get();
+                LogSink log = new LogSink(logLocation.file(), config.secretMasker(), System.err)) {
             String where = "log " + logLocation.file() + ", run dir " + runDirectory.path();
             logLocation.notice().ifPresent(notice -> {
                 System.err.println("openai-moodle-sidecar: " + notice);
@@ -60,26 +61,23 @@ final class RunCommand implements Callable<Integer> {
             });
             log.line("supervisor", "supervisor pid " + ProcessHandle.current().pid() + " starting; " + where
                     + "; health " + config.healthUrl());
-            Supervisor supervisor = new Supervisor(config, runDirectory, log, workerEnvironment(config));
-            try (ControlServer control = openControl(runDirectory, supervisor, log)) {
-                // Handling the signals ourselves (not a shutdown hook) lets a graceful stop exit 0, not 143.
-                Signal.handle(new Signal("TERM"), signal -> supervisor.requestStop());
-                Signal.handle(new Signal("INT"), signal -> supervisor.requestStop());
-                int exitCode = supervisor.run();
-                log.line("supervisor", "supervisor exiting with code " + exitCode);
-                return exitCode;
-            } finally {
-                runDirectory.forget(ProcessRole.SUPERVISOR);
-            }
+            Supervisor supervisor = new Supervisor(config, keeper, log, workerEnvironment(config));
+            serveControl(keeper, supervisor, log);
+            // Handling the signals ourselves (not a shutdown hook) lets a graceful stop exit 0, not 143.
+            Signal.handle(new Signal("TERM"), signal -> supervisor.requestStop());
+            Signal.handle(new Signal("INT"), signal -> supervisor.requestStop());
+            int exitCode = supervisor.run();
+            log.line("supervisor", "supervisor exiting with code " + exitCode);
+            return exitCode;
         }
     }
 
-    private static ControlServer openControl(RunDirectory runDirectory, Supervisor supervisor, LogSink log) {
+    private static void serveControl(RunDirectoryKeeper keeper, Supervisor supervisor, LogSink log) {
         try {
-            return ControlServer.open(runDirectory.controlSocket(), command -> answer(command, supervisor, log));
+            keeper.serve(command -> answer(command, supervisor, log));
         } catch (IOException e) {
             // Typically a path longer than a Unix socket allows (about 100 bytes).
-            throw new ConfigException("SIDECAR_RUN_DIR: cannot create the control socket " + runDirectory.controlSocket()
+            throw new ConfigException("SIDECAR_RUN_DIR: cannot create the control socket in " + keeper.path()
                     + ": " + e.getMessage() + "; choose a short, writable SIDECAR_RUN_DIR");
         }
     }
@@ -92,27 +90,23 @@ final class RunCommand implements Callable<Integer> {
         return environment;
     }
 
-    private static Map<String, Object> answer(String command, Supervisor supervisor, LogSink log) {
+    private static Map<String, Object> answer(ControlCommand command, Supervisor supervisor, LogSink log) {
         Map<String, Object> reply = new LinkedHashMap<>();
         reply.put("ok", true);
         switch (command) {
-            case "status" -> reply.putAll(supervisor.status().toJson());
-            case "restart" -> {
+            case STATUS -> reply.putAll(supervisor.status().toJson());
+            case RESTART -> {
                 log.line("supervisor", "restart requested over the control socket");
                 supervisor.requestRestart();
             }
-            case "stop" -> {
+            case STOP -> {
                 log.line("supervisor", "stop requested over the control socket");
                 supervisor.requestStop();
             }
-            case "reopen-logs" -> {
+            case REOPEN_LOGS -> {
                 log.reopen();
                 log.line("supervisor", "log file reopened");
                 reply.put("log_file", log.file().toString());
-            }
-            default -> {
-                reply.put("ok", false);
-                reply.put("error", "unknown command '" + command + "'; expected status, restart, stop or reopen-logs");
             }
         }
         return reply;

@@ -34,21 +34,21 @@ final class StartCommand implements Callable<Integer> {
         if (running.isPresent()) {
             System.out.println("openai-moodle-sidecar: supervisor already running (pid " + running.get().pid() + ")");
         } else {
-            detached = sidecar.startDetached();
+            detached = SupervisorLauncher.startDetached(sidecar);
             System.out.println("openai-moodle-sidecar: supervisor starting (pid " + detached.pid() + ", run dir "
                     + sidecar.runDirectory().path() + ", log " + sidecar.logFile() + ")");
         }
-        return report(sidecar.awaitHealthy(wait, null, detached, System.out), "not healthy", wait);
+        return report(HealthyWorkerWait.await(sidecar, wait, null, detached, System.out), "worker");
     }
 
-    /** Prints the status line of a healthy worker (exit 0), or says what was not healthy in time (exit 1). */
-    static int report(Optional<StatusReport> healthy, String notHealthy, Duration wait) {
-        if (healthy.isPresent()) {
-            System.out.println(healthy.get().line());
+    /** Prints the status line of a healthy worker (exit 0), or says why it is not healthy (exit 1). */
+    static int report(HealthyWorkerWait.Outcome outcome, String worker) {
+        if (outcome.healthy().isPresent()) {
+            System.out.println(outcome.healthy().get().line());
             return ExitCodes.OK;
         }
-        System.out.println("openai-moodle-sidecar: " + notHealthy + " within " + wait.toSeconds() + " s; "
-                + "see `sidecarctl status` and `sidecarctl logs`");
+        System.out.println("openai-moodle-sidecar: " + worker + " not healthy: " + outcome.failure()
+                + "; see `sidecarctl status` and `sidecarctl logs`");
         return ExitCodes.FAILED;
     }
 }

@@ -33,12 +33,12 @@ final class StatusCommand implements Callable<Integer> {
             return ExitCodes.NOT_RUNNING;
         }
         try {
-            StatusReport status = sidecar.status();
+            StatusReport status = sidecar.control().status();
             print(status);
-            return "RUNNING".equals(status.state()) ? ExitCodes.OK : ExitCodes.NOT_RUNNING;
+            return status.running() ? ExitCodes.OK : ExitCodes.NOT_RUNNING;
         } catch (IOException e) {
-            print(new StatusReport("UNKNOWN", supervisor.get().pid(), null, 0, 0, null, 0, null, null,
-                    "supervisor does not answer on " + sidecar.runDirectory().controlSocket() + ": " + e.getMessage()));
+            print(StatusReport.notAnswering(supervisor.get().pid(), "supervisor does not answer on "
+                    + sidecar.runDirectory().controlSocket() + ": " + e.getMessage()));
             return ExitCodes.UNREACHABLE;
         }
     }

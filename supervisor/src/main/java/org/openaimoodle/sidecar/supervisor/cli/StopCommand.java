@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import org.openaimoodle.sidecar.common.ExitCodes;
+import org.openaimoodle.sidecar.supervisor.control.ControlCommand;
 import org.openaimoodle.sidecar.supervisor.rundir.ProcessRole;
 import org.openaimoodle.sidecar.supervisor.supervision.WorkerProcess;
 
@@ -35,7 +36,7 @@ final class StopCommand implements Callable<Integer> {
         }
         ProcessHandle process = supervisor.get();
         try {
-            sidecar.send("stop");
+            sidecar.control().send(ControlCommand.STOP);
         } catch (IOException e) {
             process.destroy(); // no answer on the socket: SIGTERM does the same graceful stop
         }

@@ -29,16 +29,29 @@ public final class ControlClient {
     }
 
     /**
+     * The supervisor's status.
+     *
+     * @throws IOException when no supervisor listens, it does not answer in time, or its answer is not a status
+     */
+    public StatusReport status() throws IOException {
+        try {
+            return StatusReport.fromJson(send(ControlCommand.STATUS));
+        } catch (RuntimeException e) {
+            throw new IOException("not a status answer on " + socketPath + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Sends {@code command} and returns the reply.
      *
      * @throws IOException when no supervisor listens, or it does not answer in time
      */
-    public Map<String, Object> send(String command) throws IOException {
+    public Map<String, Object> send(ControlCommand command) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
                 Selector selector = Selector.open()) {
             channel.connect(UnixDomainSocketAddress.of(socketPath));
-            ByteBuffer request = ByteBuffer.wrap((ControlJson.write(Map.of("command", command)) + "\n")
+            ByteBuffer request = ByteBuffer.wrap((ControlJson.write(Map.of("command", command.wireName())) + "\n")
                     .getBytes(StandardCharsets.UTF_8));
             while (request.hasRemaining()) {
                 channel.write(request);

@@ -5,63 +5,104 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
+import org.openaimoodle.sidecar.supervisor.supervision.SupervisorState;
+
 /**
- * What {@code sidecarctl status} shows: a snapshot published by the supervisor after every change.
+ * What {@code sidecarctl status} shows: a snapshot published by the supervisor after every change, or
+ * what the client knows when no supervisor answers.
  *
- * @param state         STARTING, RUNNING, BACKOFF, STOPPING, STOPPED (or UNKNOWN on the client side)
+ * @param presence      whether a supervisor answered, none runs, or one runs but does not answer
+ * @param state         the supervisor's state; STOPPED when none runs; null only when it does not answer
  * @param supervisorPid the supervisor's pid, or null when none runs
  * @param workerPid     the worker's pid, or null when none runs
+ * @param workerId      the id the supervisor gave its worker (the worker echoes it in {@code /health}), or null
  * @param restarts      workers started after the first
  * @param uptimeSeconds how long the worker has been RUNNING
  * @param healthOk      the last probe's outcome, or null before the first probe
  * @param healthMillis  the last probe's latency
+ * @param portTaken     the last probe was answered by another process, not by our worker
  * @param lastExit      the last worker's exit code, or null
  * @param logFile       the log file in use
  * @param message       a short human explanation (e.g. why it is BACKOFF), may be empty
  */
-public record StatusReport(String state, Long supervisorPid, Long workerPid, int restarts, long uptimeSeconds,
-        Boolean healthOk, long healthMillis, Integer lastExit, String logFile, String message) {
+public record StatusReport(Presence presence, SupervisorState state, Long supervisorPid, Long workerPid,
+        String workerId, int restarts, long uptimeSeconds, Boolean healthOk, long healthMillis, boolean portTaken,
+        Integer lastExit, String logFile, String message) {
+
+    /** Who the report comes from. */
+    public enum Presence {
+        /** The running supervisor answered on its control socket. */
+        ANSWERED,
+        /** No supervisor runs (none is recorded alive in the run directory). */
+        NOT_RUNNING,
+        /** A supervisor process runs but does not answer on its control socket (shown as UNKNOWN). */
+        NOT_ANSWERING
+    }
 
     /** The report when no supervisor runs. */
     public static StatusReport notRunning(String message) {
-        return new StatusReport("STOPPED", null, null, 0, 0, null, 0, null, null, message);
+        return new StatusReport(Presence.NOT_RUNNING, SupervisorState.STOPPED, null, null, null, 0, 0, null, 0, false,
+                null, null, message);
+    }
+
+    /** The report when supervisor {@code pid} runs but does not answer. */
+    public static StatusReport notAnswering(long pid, String message) {
+        return new StatusReport(Presence.NOT_ANSWERING, null, pid, null, null, 0, 0, null, 0, false, null, null,
+                message);
+    }
+
+    /** Whether the supervisor reports a RUNNING (healthy) worker. */
+    public boolean running() {
+        return presence == Presence.ANSWERED && state == SupervisorState.RUNNING;
+    }
+
+    /** The state's name as shown: one of {@link SupervisorState}, or UNKNOWN when the supervisor does not answer. */
+    public String stateName() {
+        return state == null ? "UNKNOWN" : state.name();
     }
 
     /** The fields of {@code status --json} (snake_case, as DESIGN.md names them). */
     public Map<String, Object> toJson() {
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("state", state);
+        json.put("state", stateName());
         json.put("supervisor_pid", supervisorPid);
         json.put("worker_pid", workerPid);
+        json.put("worker_id", workerId);
         json.put("restarts", restarts);
         json.put("uptime_s", uptimeSeconds);
         json.put("health_ok", healthOk);
         json.put("health_ms", healthMillis);
+        json.put("port_taken", portTaken);
         json.put("last_exit", lastExit);
         json.put("log_file", logFile);
         json.put("message", message);
         return json;
     }
 
-    /** Parses what {@link #toJson()} wrote. */
+    /**
+     * Parses the supervisor's answer (what {@link #toJson()} wrote).
+     *
+     * @throws IllegalArgumentException when the state is not one of {@link SupervisorState}
+     */
     public static StatusReport fromJson(Map<String, Object> json) {
-        return new StatusReport(String.valueOf(json.get("state")), asLong(json.get("supervisor_pid")),
-                asLong(json.get("worker_pid")), asInt(json.get("restarts")), asLong0(json.get("uptime_s")),
-                (Boolean) json.get("health_ok"), asLong0(json.get("health_ms")),
+        return new StatusReport(Presence.ANSWERED, SupervisorState.valueOf(String.valueOf(json.get("state"))),
+                asLong(json.get("supervisor_pid")), asLong(json.get("worker_pid")), (String) json.get("worker_id"),
+                asInt(json.get("restarts")), asLong0(json.get("uptime_s")), (Boolean) json.get("health_ok"),
+                asLong0(json.get("health_ms")), Boolean.TRUE.equals(json.get("port_taken")),
                 json.get("last_exit") == null ? null : asInt(json.get("last_exit")),
                 (String) json.get("log_file"), json.get("message") == null ? "" : (String) json.get("message"));
     }
 
     /** The one-line form: {@code openai-moodle-sidecar RUNNING pid 1234, uptime 0:12:03, restarts 2, health ok 12 ms}. */
     public String line() {
-        StringBuilder line = new StringBuilder("openai-moodle-sidecar ").append(state);
-        if ("RUNNING".equals(state)) {
+        StringBuilder line = new StringBuilder("openai-moodle-sidecar ").append(stateName());
+        if (running()) {
             line.append(" pid ").append(workerPid).append(", uptime ").append(clock(uptimeSeconds))
                     .append(", restarts ").append(restarts).append(", health ")
                     .append(Boolean.FALSE.equals(healthOk) ? "failing" : "ok " + healthMillis + " ms");
         } else if (workerPid != null) {
             line.append(" pid ").append(workerPid).append(", restarts ").append(restarts);
-        } else if (supervisorPid != null && !"UNKNOWN".equals(state)) {
+        } else if (presence == Presence.ANSWERED) {
             line.append(" restarts ").append(restarts);
             if (lastExit != null) {
                 line.append(", last exit ").append(lastExit);

@@ -8,19 +8,48 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Locale;
 
 /**
  * {@code GET /health} over a plain socket with one overall timeout. A full HTTP client would cost the
- * supervisor start-up time and memory for the one request it ever makes; reading the status line is
- * all a probe needs. Healthy means status 200.
+ * supervisor start-up time and memory for the one request it ever makes; the status line and headers are
+ * all a probe needs. Healthy means status 200 <em>from our worker</em>: the supervisor gives each worker a
+ * random id ({@value #WORKER_ID_VARIABLE}) that the worker echoes in the {@value #WORKER_ID_HEADER} header,
+ * so that another process holding the port is reported as such, never taken for a healthy worker.
  */
 public final class HealthProbe {
+    /** The environment variable that carries a worker's id from the supervisor to the worker. */
+    public static final String WORKER_ID_VARIABLE = "SIDECAR_WORKER_ID";
+    /** The {@code /health} response header in which the worker echoes its id. */
+    public static final String WORKER_ID_HEADER = "X-Sidecar-Worker-Id";
+    /** The status line and headers read at most: a foreign server must not make us read more. */
+    private static final int MAX_HEAD_BYTES = 8192;
+
     private final String host;
     private final int port;
     private final Duration timeout;
 
-    /** The outcome of one probe: healthy or not, how long it took, and a short description. */
-    public record Result(boolean healthy, long latencyMillis, String detail) {
+    /** How a probe went. */
+    public enum Outcome {
+        /** Our worker answered 200. */
+        HEALTHY,
+        /** No answer, a timeout, or an answer other than 200. */
+        UNHEALTHY,
+        /** A 200 without our worker's id: another process holds the port. */
+        PORT_TAKEN
+    }
+
+    /** The outcome of one probe, how long it took, and a short description. */
+    public record Result(Outcome outcome, long latencyMillis, String detail) {
+        /** Whether our worker answered 200. */
+        public boolean healthy() {
+            return outcome == Outcome.HEALTHY;
+        }
+
+        /** Whether another process answered on the port. */
+        public boolean portTaken() {
+            return outcome == Outcome.PORT_TAKEN;
+        }
     }
 
     /**
@@ -34,8 +63,13 @@ public final class HealthProbe {
         this.timeout = timeout;
     }
 
-    /** Probes once; never throws. */
-    public Result probe() {
+    /**
+     * Probes once; never throws.
+     *
+     * @param expectedWorkerId the id of the worker we expect, or null when none of ours should run (then
+     *                         any 200 is from another process)
+     */
+    public Result probe(String expectedWorkerId) {
         long started = System.nanoTime();
         long deadline = started + timeout.toNanos();
         try (Socket socket = new Socket()) {
@@ -45,37 +79,63 @@ public final class HealthProbe {
             out.write(("GET /health HTTP/1.1\r\nHost: " + host + ":" + port
                     + "\r\nAccept: application/json\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            String statusLine = readStatusLine(socket.getInputStream(), deadline, socket);
+            Head head = readHead(socket.getInputStream(), deadline, socket);
             long latency = (System.nanoTime() - started) / 1_000_000;
-            String[] parts = statusLine.split(" ", 3);
-            if (parts.length >= 2 && parts[0].startsWith("HTTP/") && parts[1].equals("200")) {
-                return new Result(true, latency, "health ok " + latency + " ms");
+            String[] parts = head.statusLine().split(" ", 3);
+            if (parts.length < 2 || !parts[0].startsWith("HTTP/") || !parts[1].equals("200")) {
+                return new Result(Outcome.UNHEALTHY, latency, "/health answered '" + head.statusLine() + "'");
             }
-            return new Result(false, latency, "/health answered '" + statusLine + "'");
+            if (expectedWorkerId == null || !expectedWorkerId.equals(head.workerId())) {
+                return new Result(Outcome.PORT_TAKEN, latency, portTakenMessage(host, port));
+            }
+            return new Result(Outcome.HEALTHY, latency, "health ok " + latency + " ms");
         } catch (SocketTimeoutException e) {
-            return new Result(false, elapsedMillis(started), "/health did not answer within "
+            return new Result(Outcome.UNHEALTHY, elapsedMillis(started), "/health did not answer within "
                     + timeout.toMillis() + " ms");
         } catch (IOException e) {
-            return new Result(false, elapsedMillis(started), "/health unreachable: " + e.getMessage());
+            return new Result(Outcome.UNHEALTHY, elapsedMillis(started), "/health unreachable: " + e.getMessage());
         }
     }
 
-    private static String readStatusLine(InputStream in, long deadline, Socket socket) throws IOException {
+    /** What status, check and the log say when another process answers on the worker's port. */
+    public static String portTakenMessage(String host, int port) {
+        String shownHost = host.contains(":") ? "[" + host + "]" : host;
+        return "port " + shownHost + ":" + port + " is taken by another process (its /health answer is not from "
+                + "this sidecar's worker); stop that process or choose another SIDECAR_PORT";
+    }
+
+    /** The status line and the worker id header, if any. */
+    private record Head(String statusLine, String workerId) {
+    }
+
+    private static Head readHead(InputStream in, long deadline, Socket socket) throws IOException {
+        String statusLine = null;
+        String workerId = null;
         StringBuilder line = new StringBuilder();
-        while (line.length() < 256) {
+        String idPrefix = WORKER_ID_HEADER.toLowerCase(Locale.ROOT) + ":";
+        for (int read = 0; read < MAX_HEAD_BYTES; read++) {
             socket.setSoTimeout(remainingMillis(deadline));
             int next = in.read();
             if (next < 0 || next == '\n') {
-                break;
-            }
-            if (next != '\r') {
+                if (statusLine == null) {
+                    statusLine = line.toString();
+                } else if (line.isEmpty()) {
+                    break; // end of the headers
+                } else if (line.toString().toLowerCase(Locale.ROOT).startsWith(idPrefix)) {
+                    workerId = line.substring(idPrefix.length()).trim();
+                }
+                if (next < 0) {
+                    break;
+                }
+                line.setLength(0);
+            } else if (next != '\r' && line.length() < 256) {
                 line.append((char) next);
             }
         }
-        if (line.isEmpty()) {
+        if (statusLine == null || statusLine.isEmpty()) {
             throw new IOException("connection closed without an answer");
         }
-        return line.toString();
+        return new Head(statusLine, workerId);
     }
 
     private static int remainingMillis(long deadline) throws SocketTimeoutException {

@@ -1,6 +1,10 @@
 package org.openaimoodle.sidecar.supervisor.supervision;
 
 import java.io.IOException;
+import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -10,23 +14,19 @@ import org.openaimoodle.sidecar.common.ExitCodes;
 import org.openaimoodle.sidecar.supervisor.config.SupervisorConfig;
 import org.openaimoodle.sidecar.supervisor.control.StatusReport;
 import org.openaimoodle.sidecar.supervisor.logging.LogSink;
-import org.openaimoodle.sidecar.supervisor.rundir.ProcessRole;
-import org.openaimoodle.sidecar.supervisor.rundir.RunDirectory;
+import org.openaimoodle.sidecar.supervisor.rundir.RunDirectoryKeeper;
 import org.openaimoodle.sidecar.supervisor.supervision.SupervisorStateMachine.Action;
 
 /**
  * The supervision loop: one thread feeds worker exits, control commands, health probe results and the
- * passing of time into the {@link SupervisorStateMachine} and carries out the actions it returns.
+ * passing of time into the {@link SupervisorStateMachine} and carries out the actions it returns. Every
+ * health interval it also makes sure the run directory still leads to this supervisor.
  * Other threads only enqueue events and read the published {@link StatusReport}.
  */
 public final class Supervisor {
-    /**
-     * While STARTING, probe often: the worker is RUNNING as soon as it answers. A refused connect costs
-     * well under a millisecond, and every millisecond between "listening" and RUNNING is start-up time.
-     */
-    private static final long STARTING_PROBE_NANOS = 20_000_000L;
     /** Upper bound of one wait, so that timeouts are noticed without a timer per deadline. */
     private static final long MAX_WAIT_NANOS = 250_000_000L;
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private sealed interface Event permits WorkerExited, Restart, Stop {
     }
@@ -41,7 +41,7 @@ public final class Supervisor {
     }
 
     private final SupervisorConfig config;
-    private final RunDirectory runDirectory;
+    private final RunDirectoryKeeper runDirectory;
     private final LogSink log;
     private final Map<String, String> workerEnvironment;
     private final HealthProbe probe;
@@ -49,17 +49,21 @@ public final class Supervisor {
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
 
     private WorkerProcess worker;
+    private String workerId;
     private long nextProbeAt;
     private HealthProbe.Result lastProbe;
+    private boolean portTakenLogged;
+    private long nextRunDirectoryCheckAt;
+    private String runDirectoryProblem;
     private volatile StatusReport status;
 
     /**
      * @param config            timings, worker command and health address
-     * @param runDirectory      where the worker's pid is recorded
+     * @param runDirectory      the held run directory: where the worker's pid is recorded, restored when deleted
      * @param log               the log file
      * @param workerEnvironment added to the worker's environment ({@code SIDECAR_SUPERVISED=1}, …)
      */
-    public Supervisor(SupervisorConfig config, RunDirectory runDirectory, LogSink log,
+    public Supervisor(SupervisorConfig config, RunDirectoryKeeper runDirectory, LogSink log,
             Map<String, String> workerEnvironment) {
         this.config = config;
         this.runDirectory = runDirectory;
@@ -72,18 +76,21 @@ public final class Supervisor {
 
     /** Runs until stopped; returns the supervisor's exit code (0, or 78 for a configuration error). */
     public int run() {
-        stopStaleWorker();
-        perform(machine.begin());
-        while (true) {
+        stopWorkerLeftBehind();
+        nextRunDirectoryCheckAt = System.nanoTime() + config.healthInterval().toNanos();
+        Action first = perform(machine.begin());
+        publishStatus();
+        while (first != Action.EXIT) {
             try {
                 if (step() == Action.EXIT) {
-                    return machine.exitCode();
+                    break;
                 }
             } catch (RuntimeException e) {
                 // A bug in one step must not end supervision: log it and carry on with the next event.
                 log.line("supervisor", "internal error, supervision continues: " + e);
             }
         }
+        return machine.exitCode();
     }
 
     /** One event, timeout or probe, and the action it leads to. */
@@ -95,11 +102,16 @@ public final class Supervisor {
         }
         if (action == Action.NONE && probeDue()) {
             long probeStarted = System.nanoTime();
-            lastProbe = probe.probe();
+            lastProbe = probe.probe(workerId);
+            logPortTakenOnce();
             action = machine.healthProbed(lastProbe.healthy(), lastProbe.detail());
             scheduleProbe(probeStarted);
         }
-        perform(action);
+        if (action == Action.NONE && System.nanoTime() - nextRunDirectoryCheckAt >= 0) {
+            action = keepRunDirectory();
+            nextRunDirectoryCheckAt = System.nanoTime() + config.healthInterval().toNanos();
+        }
+        action = perform(action);
         publishStatus();
         return action;
     }
@@ -121,7 +133,7 @@ public final class Supervisor {
 
     private Event nextEvent() {
         long wait = MAX_WAIT_NANOS;
-        if (machine.state() == SupervisorState.STARTING || machine.state() == SupervisorState.RUNNING) {
+        if (machine.probeInterval().isPresent()) {
             wait = Math.max(0, Math.min(wait, nextProbeAt - System.nanoTime()));
         }
         try {
@@ -136,7 +148,8 @@ public final class Supervisor {
         return switch (event) {
             case WorkerExited exited when worker != null && exited.pid() == worker.pid() -> {
                 worker = null;
-                runDirectory.forget(ProcessRole.WORKER);
+                workerId = null;
+                runDirectory.forgetWorker();
                 yield machine.workerExited(exited.code());
             }
             case WorkerExited stale -> Action.NONE; // a worker we already replaced
@@ -145,9 +158,12 @@ public final class Supervisor {
         };
     }
 
-    private void perform(Action action) {
+    /** Carries out {@code action}; returns what it finally led to (EXIT when a start failed for good). */
+    private Action perform(Action action) {
         switch (action) {
-            case START_WORKER -> startWorker();
+            case START_WORKER -> {
+                return startWorker();
+            }
             case TERMINATE_WORKER -> {
                 if (worker != null) {
                     worker.terminate();
@@ -162,66 +178,111 @@ public final class Supervisor {
                 // nothing to do here; EXIT ends run()
             }
         }
+        return action;
     }
 
-    private void startWorker() {
+    private Action startWorker() {
+        // A random id per worker, echoed in its /health answer: only that answer proves it is our worker.
+        String id = HexFormat.of().formatHex(randomBytes());
+        Map<String, String> environment = new HashMap<>(workerEnvironment);
+        environment.put(HealthProbe.WORKER_ID_VARIABLE, id);
+        WorkerProcess started;
         try {
-            WorkerProcess started = WorkerProcess.start(config.workerCommand(), workerEnvironment, log,
+            started = WorkerProcess.start(config.workerCommand(), environment, log,
                     (pid, code) -> events.add(new WorkerExited(pid, code)));
-            worker = started;
-            log.line("supervisor", "worker started, pid " + started.pid() + ": " + String.join(" ", config.workerCommand()));
-            recordWorker(started);
-            lastProbe = null;
-            scheduleProbe(System.nanoTime());
         } catch (IOException e) {
-            log.line("supervisor", "cannot run the worker command " + config.workerCommand() + ": " + e.getMessage()
-                    + "; check SIDECAR_WORKER_COMMAND or the installation");
-            perform(machine.workerExited(ExitCodes.CONFIG));
+            return perform(machine.launchFailed(config.workerCommand() + ": " + e.getMessage()));
         }
-    }
-
-    private void recordWorker(WorkerProcess started) {
+        worker = started;
+        workerId = id;
+        log.line("supervisor", "worker started, pid " + started.pid() + ": " + String.join(" ", config.workerCommand()));
         try {
-            runDirectory.recordProcess(ProcessRole.WORKER, started.handle());
+            runDirectory.recordWorker(started.handle());
         } catch (IOException e) {
             log.line("supervisor", "cannot record the worker pid in " + runDirectory.path() + ": " + e.getMessage());
         }
+        lastProbe = null;
+        portTakenLogged = false;
+        scheduleProbe(System.nanoTime());
+        return Action.START_WORKER;
+    }
+
+    private static byte[] randomBytes() {
+        byte[] bytes = new byte[16];
+        RANDOM.nextBytes(bytes);
+        return bytes;
+    }
+
+    private void logPortTakenOnce() {
+        if (lastProbe.portTaken() && !portTakenLogged) {
+            portTakenLogged = true;
+            log.line("supervisor", lastProbe.detail());
+        }
+    }
+
+    /** A tmp cleaner may have deleted the run directory: put it back, or stop if another supervisor took it. */
+    private Action keepRunDirectory() {
+        try {
+            RunDirectoryKeeper.Check check = runDirectory.keep();
+            runDirectoryProblem = null;
+            if (check == RunDirectoryKeeper.Check.RESTORED) {
+                log.line("supervisor", "run directory " + runDirectory.path() + " was deleted or emptied (a tmp "
+                        + "cleaner?); restored its lock, pid files and control socket");
+            } else if (check == RunDirectoryKeeper.Check.TAKEN_OVER && machine.state() != SupervisorState.STOPPING) {
+                log.line("supervisor", "another supervisor took over the run directory " + runDirectory.path()
+                        + "; stopping this one, so that only one runs");
+                return machine.stopRequested();
+            }
+        } catch (IOException | RuntimeException e) {
+            String problem = "cannot restore the run directory " + runDirectory.path() + ": " + e.getMessage()
+                    + "; sidecarctl cannot reach this supervisor until it can (retrying)";
+            if (!problem.equals(runDirectoryProblem)) {
+                log.line("supervisor", problem);
+                runDirectoryProblem = problem;
+            }
+        }
+        return Action.NONE;
     }
 
     /** A worker recorded by a supervisor that died (kill -9, power loss) may still hold the port. */
-    private void stopStaleWorker() {
-        runDirectory.recordedProcess(ProcessRole.WORKER).ifPresent(stale -> {
+    private void stopWorkerLeftBehind() {
+        runDirectory.workerLeftBehind().ifPresent(stale -> {
             log.line("supervisor", "found worker pid " + stale.pid() + " left by a previous supervisor; stopping it");
             WorkerProcess.killTree(stale);
             stale.onExit().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
         });
-        runDirectory.forget(ProcessRole.WORKER);
+        runDirectory.forgetWorker();
     }
 
     private boolean probeDue() {
-        SupervisorState state = machine.state();
-        return (state == SupervisorState.STARTING || state == SupervisorState.RUNNING)
-                && System.nanoTime() - nextProbeAt >= 0;
+        return machine.probeInterval().isPresent() && System.nanoTime() - nextProbeAt >= 0;
     }
 
     /** At a fixed rate from the last probe's start: a slow (failing) probe must not stretch the interval. */
     private void scheduleProbe(long lastProbeStarted) {
-        long interval = machine.state() == SupervisorState.RUNNING ? config.healthInterval().toNanos()
-                : STARTING_PROBE_NANOS;
-        nextProbeAt = lastProbeStarted + interval;
+        nextProbeAt = lastProbeStarted + machine.probeInterval().orElse(config.healthInterval()).toNanos();
     }
 
     private void publishStatus() {
         SupervisorState state = machine.state();
-        String message = "";
+        boolean portTaken = lastProbe != null && lastProbe.portTaken();
+        String message = portTaken ? lastProbe.detail() : "";
         if (state == SupervisorState.BACKOFF) {
-            message = "next start in " + Math.max(1, machine.backoffRemaining().toMillis() / 100) / 10.0 + " s";
-        } else if (state == SupervisorState.STARTING && lastProbe != null && !lastProbe.healthy()) {
+            message = join(message, "next start in "
+                    + Math.max(1, machine.backoffRemaining().toMillis() / 100) / 10.0 + " s");
+        } else if (state == SupervisorState.STARTING && lastProbe != null && !portTaken && !lastProbe.healthy()) {
             message = "waiting for " + config.healthUrl();
+        } else if (state == SupervisorState.STOPPING) {
+            message = join(message, machine.stopReason().map(reason -> "stopping the worker ("
+                    + reason.name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")").orElse(""));
         }
-        status = new StatusReport(state.name(), ProcessHandle.current().pid(), worker == null ? null : worker.pid(),
-                machine.restarts(), machine.uptime().toSeconds(), lastProbe == null ? null : lastProbe.healthy(),
-                lastProbe == null ? 0 : lastProbe.latencyMillis(), machine.lastWorkerExit(), log.file().toString(),
-                message);
+        status = new StatusReport(StatusReport.Presence.ANSWERED, state, ProcessHandle.current().pid(),
+                worker == null ? null : worker.pid(), workerId, machine.restarts(), machine.uptime().toSeconds(),
+                lastProbe == null ? null : lastProbe.healthy(), lastProbe == null ? 0 : lastProbe.latencyMillis(),
+                portTaken, machine.lastWorkerExit(), log.file().toString(), message);
+    }
+
+    private static String join(String first, String second) {
+        return first.isEmpty() ? second : second.isEmpty() ? first : first + "; " + second;
     }
 }

@@ -1,6 +1,9 @@
 package org.openaimoodle.sidecar.supervisor.supervision;
 
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -13,10 +16,12 @@ import org.openaimoodle.sidecar.supervisor.config.SupervisorConfig;
  * can be tested without processes or sleeps. Not thread-safe: one thread feeds it all events.
  *
  * <pre>
- * STOPPED --begin--> STARTING --healthy--> RUNNING --N failed probes--> STOPPING (SIGKILL)
- * STARTING --start timeout--> STOPPING (SIGKILL)        any --restart/stop--> STOPPING (SIGTERM)
- * STOPPING / STARTING / RUNNING --worker exited--> BACKOFF --delay over--> STARTING
- *                                                  (exit 78 or shutting down: STOPPED, exit)
+ * STOPPED --begin--> STARTING --healthy--> RUNNING --N failed probes--> STOPPING(HUNG, SIGKILL)
+ * STARTING --start timeout--> STOPPING(START_TIMEOUT, SIGKILL)
+ * STARTING / RUNNING --restart / stop--> STOPPING(RESTART / SHUTDOWN, SIGTERM; SIGKILL after the stop timeout)
+ * STOPPING(RESTART) --worker exited--> STARTING        STOPPING(SHUTDOWN) --worker exited--> STOPPED, exit 0
+ * STARTING / RUNNING / STOPPING(HUNG, START_TIMEOUT) --worker exited--> BACKOFF --delay over--> STARTING
+ * worker exited 78, or the worker command could not be launched: STOPPED, exit 78
  * </pre>
  */
 public final class SupervisorStateMachine {
@@ -24,7 +29,7 @@ public final class SupervisorStateMachine {
     public enum Action {
         /** Nothing. */
         NONE,
-        /** Launch a new worker. */
+        /** Launch a new worker; report {@link #launchFailed} if that is impossible. */
         START_WORKER,
         /** Send SIGTERM to the worker (it drains, then exits). */
         TERMINATE_WORKER,
@@ -34,20 +39,25 @@ public final class SupervisorStateMachine {
         EXIT
     }
 
+    /**
+     * While STARTING, probe often: the worker is RUNNING as soon as it answers. A refused connect costs
+     * well under a millisecond, and every millisecond between "listening" and RUNNING is start-up time.
+     */
+    static final Duration STARTING_PROBE_INTERVAL = Duration.ofMillis(20);
+
     private final SupervisorConfig config;
     private final RestartBackoff backoff;
     private final LongSupplier nanoTime;
     private final Consumer<String> transitions;
 
     private SupervisorState state = SupervisorState.STOPPED;
+    private StopReason stopReason; // only while STOPPING
+    private OptionalLong killDueAt = OptionalLong.empty(); // while STOPPING after SIGTERM: when SIGKILL follows
     private long enteredAt;
     private long runningSince = -1;
     private long backoffUntil;
     private int failedProbes;
     private int restarts;
-    private boolean killSent;
-    private boolean restartPending;
-    private boolean shuttingDown;
     private int exitCode;
     private Integer lastWorkerExit;
 
@@ -66,13 +76,11 @@ public final class SupervisorStateMachine {
 
     /** Supervision begins: start the first worker. */
     public Action begin() {
-        if (state != SupervisorState.STOPPED || shuttingDown) {
-            return Action.NONE;
-        }
-        return enter(SupervisorState.STARTING, "starting the worker", Action.START_WORKER);
+        return state == SupervisorState.STOPPED ? enter(SupervisorState.STARTING, "starting the worker",
+                Action.START_WORKER) : Action.NONE;
     }
 
-    /** The result of one {@code /health} probe. */
+    /** The result of one {@code /health} probe (a foreign answer counts as unhealthy). */
     public Action healthProbed(boolean healthy, String detail) {
         if (state == SupervisorState.STARTING && healthy) {
             failedProbes = 0;
@@ -82,100 +90,76 @@ public final class SupervisorStateMachine {
         if (state != SupervisorState.RUNNING) {
             return Action.NONE;
         }
-        if (healthy) {
-            failedProbes = 0;
-            return Action.NONE;
-        }
-        failedProbes++;
+        failedProbes = healthy ? 0 : failedProbes + 1;
         if (failedProbes < config.healthFailures()) {
             return Action.NONE;
         }
-        // A worker that cannot answer /health cannot drain requests either: kill it at once, so that a
-        // hung worker is replaced within seconds instead of after the stop timeout as well.
-        killSent = true;
-        return enter(SupervisorState.STOPPING, "worker hung: " + failedProbes + " health probes failed in a row ("
-                + detail + "); killing it", Action.KILL_WORKER);
+        return stop(StopReason.HUNG, "worker hung: " + failedProbes + " health probes failed in a row (" + detail
+                + "); killing it");
     }
 
     /** The worker process exited with {@code code} (128 + signal when killed by a signal). */
     public Action workerExited(int code) {
         lastWorkerExit = code;
-        Duration healthyFor = runningSince < 0 ? Duration.ZERO : Duration.ofNanos(now() - runningSince);
+        Duration healthyFor = uptime();
         runningSince = -1;
-        if (shuttingDown) {
-            exitCode = 0;
-            return enter(SupervisorState.STOPPED, "worker exited with code " + code + "; supervisor stopping",
-                    Action.EXIT);
+        StopReason reason = state == SupervisorState.STOPPING ? stopReason : null;
+        String exited = "worker exited with code " + code;
+        if (reason == StopReason.SHUTDOWN) {
+            return exit(0, exited + "; supervisor stopping");
         }
         if (code == ExitCodes.CONFIG) {
-            exitCode = ExitCodes.CONFIG;
-            return enter(SupervisorState.STOPPED, "worker exited with code 78 (configuration error, see its "
-                    + "message above); not restarting it: fix the configuration, then start again", Action.EXIT);
+            return exit(ExitCodes.CONFIG, exited + " (configuration error, see its message above); not restarting "
+                    + "it: fix the configuration, then start again");
         }
-        if (restartPending) {
-            restartPending = false;
+        if (reason == StopReason.RESTART) {
             restarts++;
-            return enter(SupervisorState.STARTING, "worker exited with code " + code + "; restarting it as requested",
-                    Action.START_WORKER);
+            return enter(SupervisorState.STARTING, exited + "; restarting it as requested", Action.START_WORKER);
         }
         Duration delay = backoff.nextDelay(healthyFor);
         backoffUntil = now() + delay.toNanos();
-        return enter(SupervisorState.BACKOFF, "worker exited with code " + code + "; next start in "
-                + seconds(delay) + " s", Action.NONE);
+        return enter(SupervisorState.BACKOFF, exited + "; next start in " + seconds(delay) + " s", Action.NONE);
+    }
+
+    /** {@link Action#START_WORKER} could not be carried out: the worker command cannot be executed at all. */
+    public Action launchFailed(String why) {
+        return exit(ExitCodes.CONFIG, "cannot run the worker command: " + why
+                + "; check SIDECAR_WORKER_COMMAND or the installation");
     }
 
     /** Time passed: ends a backoff, or enforces the start and stop timeouts. */
     public Action tick() {
-        long elapsed = now() - enteredAt;
-        switch (state) {
-            case BACKOFF -> {
-                if (now() - backoffUntil >= 0) {
-                    restarts++;
-                    return enter(SupervisorState.STARTING, "restarting the worker (restart " + restarts + ")",
-                            Action.START_WORKER);
-                }
-            }
-            case STARTING -> {
-                if (elapsed >= config.startTimeout().toNanos()) {
-                    killSent = true;
-                    return enter(SupervisorState.STOPPING, "worker not healthy after "
-                            + seconds(config.startTimeout()) + " s (SIDECAR_START_TIMEOUT); killing it",
-                            Action.KILL_WORKER);
-                }
-            }
-            case STOPPING -> {
-                if (!killSent && elapsed >= config.stopTimeout().toNanos()) {
-                    killSent = true;
-                    transitions.accept("worker still running " + seconds(config.stopTimeout())
-                            + " s after SIGTERM (SIDECAR_STOP_TIMEOUT); sending SIGKILL");
-                    return Action.KILL_WORKER;
-                }
-            }
-            default -> {
-                // RUNNING is driven by probes, STOPPED by nothing.
-            }
+        if (state == SupervisorState.BACKOFF && now() - backoffUntil >= 0) {
+            restarts++;
+            return enter(SupervisorState.STARTING, "restarting the worker (restart " + restarts + ")",
+                    Action.START_WORKER);
+        }
+        if (state == SupervisorState.STARTING && now() - enteredAt >= config.startTimeout().toNanos()) {
+            return stop(StopReason.START_TIMEOUT, "worker not healthy after " + seconds(config.startTimeout())
+                    + " s (SIDECAR_START_TIMEOUT); killing it");
+        }
+        if (state == SupervisorState.STOPPING && killDueAt.isPresent() && now() - killDueAt.getAsLong() >= 0) {
+            killDueAt = OptionalLong.empty();
+            transitions.accept("worker still running " + seconds(config.stopTimeout())
+                    + " s after SIGTERM (SIDECAR_STOP_TIMEOUT); sending SIGKILL");
+            return Action.KILL_WORKER;
         }
         return Action.NONE;
     }
 
     /** {@code sidecarctl restart}: replace the worker now, without backoff. */
     public Action restartRequested() {
-        if (shuttingDown) {
-            return Action.NONE;
-        }
         return switch (state) {
-            case STARTING, RUNNING -> {
-                restartPending = true;
-                yield enter(SupervisorState.STOPPING, "restart requested; stopping the worker",
-                        Action.TERMINATE_WORKER);
-            }
+            case STARTING, RUNNING -> stop(StopReason.RESTART, "restart requested; stopping the worker");
             case BACKOFF -> {
                 restarts++;
                 yield enter(SupervisorState.STARTING, "restart requested; starting the worker now",
                         Action.START_WORKER);
             }
             case STOPPING -> {
-                restartPending = true;
+                if (stopReason != StopReason.SHUTDOWN) {
+                    stopReason = StopReason.RESTART; // the next worker starts at once, without backoff
+                }
                 yield Action.NONE;
             }
             case STOPPED -> Action.NONE;
@@ -184,21 +168,34 @@ public final class SupervisorStateMachine {
 
     /** SIGTERM, SIGINT or {@code sidecarctl stop}: stop the worker, then the supervisor. */
     public Action stopRequested() {
-        boolean first = !shuttingDown;
-        shuttingDown = true;
-        restartPending = false;
         return switch (state) {
-            case STARTING, RUNNING -> enter(SupervisorState.STOPPING, "stop requested; stopping the worker",
-                    Action.TERMINATE_WORKER);
-            case BACKOFF -> enter(SupervisorState.STOPPED, "stop requested; no worker running", Action.EXIT);
-            case STOPPING -> Action.NONE;
-            case STOPPED -> first ? Action.EXIT : Action.NONE;
+            case STARTING, RUNNING -> stop(StopReason.SHUTDOWN, "stop requested; stopping the worker");
+            case BACKOFF -> exit(0, "stop requested; no worker running");
+            case STOPPING -> {
+                stopReason = StopReason.SHUTDOWN; // a SIGKILL already sent or due stays as it is
+                yield Action.NONE;
+            }
+            case STOPPED -> Action.EXIT;
         };
     }
 
     /** The current state. */
     public SupervisorState state() {
         return state;
+    }
+
+    /** Why the worker is stopping, while STOPPING. */
+    public Optional<StopReason> stopReason() {
+        return Optional.ofNullable(stopReason);
+    }
+
+    /** How often to probe {@code /health} in this state; empty when there is nothing to probe. */
+    public Optional<Duration> probeInterval() {
+        return switch (state) {
+            case STARTING -> Optional.of(STARTING_PROBE_INTERVAL);
+            case RUNNING -> Optional.of(config.healthInterval());
+            default -> Optional.empty();
+        };
     }
 
     /** Workers started after the first one. */
@@ -226,13 +223,25 @@ public final class SupervisorStateMachine {
         return exitCode;
     }
 
+    private Action stop(StopReason reason, String why) {
+        Action signal = reason.killAtOnce() ? Action.KILL_WORKER : Action.TERMINATE_WORKER;
+        enter(SupervisorState.STOPPING, why, signal);
+        stopReason = reason;
+        killDueAt = reason.killAtOnce() ? OptionalLong.empty() : OptionalLong.of(now() + config.stopTimeout().toNanos());
+        return signal;
+    }
+
+    private Action exit(int code, String why) {
+        exitCode = code;
+        return enter(SupervisorState.STOPPED, why, Action.EXIT);
+    }
+
     private Action enter(SupervisorState next, String why, Action action) {
         transitions.accept(state + " -> " + next + ": " + why);
         state = next;
         enteredAt = now();
-        if (next != SupervisorState.STOPPING) {
-            killSent = false;
-        }
+        stopReason = null;
+        killDueAt = OptionalLong.empty();
         return action;
     }
 
@@ -241,6 +250,6 @@ public final class SupervisorStateMachine {
     }
 
     private static String seconds(Duration duration) {
-        return String.format(java.util.Locale.ROOT, "%.1f", duration.toMillis() / 1000.0);
+        return String.format(Locale.ROOT, "%.1f", duration.toMillis() / 1000.0);
     }
 }

@@ -1,12 +1,18 @@
 package org.openaimoodle.sidecar.supervisor.control;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -15,6 +21,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openaimoodle.sidecar.supervisor.supervision.SupervisorState;
 
 class ControlSocketTest {
     @TempDir
@@ -23,10 +30,10 @@ class ControlSocketTest {
     @Test
     void commandAndReplyTravelAsOneJsonLineEachOverASocketOnlyTheOwnerMayUse() throws IOException {
         Path socket = dir.resolve("control.sock");
-        try (ControlServer server = ControlServer.open(socket, command -> Map.of("ok", true, "echo", command,
+        try (ControlServer server = ControlServer.open(socket, command -> Map.of("ok", true, "echo", command.wireName(),
                 "pid", 42L, "nothing", "x\"quoted\"\n"))) {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
-            Map<String, Object> reply = new ControlClient(socket, Duration.ofSeconds(2)).send("status");
+            Map<String, Object> reply = new ControlClient(socket, Duration.ofSeconds(2)).send(ControlCommand.STATUS);
             assertEquals(true, reply.get("ok"));
             assertEquals("status", reply.get("echo"));
             assertEquals(42L, reply.get("pid"));
@@ -37,7 +44,7 @@ class ControlSocketTest {
     @Test
     void noSupervisorListeningFailsAtOnce() {
         assertThrows(IOException.class, () -> new ControlClient(dir.resolve("none.sock"), Duration.ofSeconds(2))
-                .send("status"));
+                .send(ControlCommand.STATUS));
     }
 
     @Test
@@ -46,7 +53,7 @@ class ControlSocketTest {
         try (ServerSocketChannel deaf = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             deaf.bind(UnixDomainSocketAddress.of(socket)); // accepts into the backlog, never reads
             long started = System.nanoTime();
-            assertThrows(IOException.class, () -> new ControlClient(socket, Duration.ofMillis(300)).send("status"));
+            assertThrows(IOException.class, () -> new ControlClient(socket, Duration.ofMillis(300)).send(ControlCommand.STATUS));
             long took = (System.nanoTime() - started) / 1_000_000;
             assertEquals(true, took < 3_000, "took " + took + " ms");
         }
@@ -54,9 +61,34 @@ class ControlSocketTest {
 
     @Test
     void statusReportSurvivesTheRoundTripAndReadsLikeSupervisord() throws IOException {
-        StatusReport report = new StatusReport("RUNNING", 10L, 1234L, 2, 723, true, 12, null, "/tmp/x.log", "");
+        StatusReport report = new StatusReport(StatusReport.Presence.ANSWERED, SupervisorState.RUNNING, 10L, 1234L,
+                "0123abcd", 2, 723, true, 12, false, null, "/tmp/x.log", "");
         StatusReport back = StatusReport.fromJson(ControlJson.read(ControlJson.write(report.toJson())));
         assertEquals(report, back);
         assertEquals("openai-moodle-sidecar RUNNING pid 1234, uptime 0:12:03, restarts 2, health ok 12 ms", back.line());
+        assertTrue(back.running());
+    }
+
+    @Test
+    void unknownCommandIsAnsweredByTheServerWithTheKnownOnes() throws IOException {
+        Path socket = dir.resolve("control.sock");
+        try (ControlServer server = ControlServer.open(socket, command -> Map.of("ok", true));
+                SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            client.write(ByteBuffer.wrap("{\"command\":\"explode\"}\n".getBytes(StandardCharsets.UTF_8)));
+            String reply = new String(Channels.newInputStream(client).readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(reply.contains("\"ok\":false"), reply);
+            assertTrue(reply.contains("expected status, restart, stop, reopen-logs"), reply);
+        }
+    }
+
+    @Test
+    void clientSideReportsAreExplicitAndNeverRunning() {
+        StatusReport none = StatusReport.notRunning("(supervisor not running)");
+        assertEquals("openai-moodle-sidecar STOPPED (supervisor not running)", none.line());
+        assertEquals("STOPPED", none.toJson().get("state"));
+        StatusReport deaf = StatusReport.notAnswering(77, "supervisor does not answer");
+        assertEquals("openai-moodle-sidecar UNKNOWN; supervisor does not answer", deaf.line());
+        assertEquals("UNKNOWN", deaf.toJson().get("state"));
+        assertFalse(none.running() || deaf.running());
     }
 }

@@ -1,7 +1,10 @@
 package org.openaimoodle.sidecar.supervisor.it;
 
 import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-import org.openaimoodle.sidecar.supervisor.supervision.HealthProbe;
+import com.sun.net.httpserver.HttpServer;
 
 /**
  * One sidecar installation for one test: the real {@code shell/sidecarctl} launcher (which starts the
@@ -118,9 +121,38 @@ final class SidecarUnderTest implements AutoCloseable {
         }
     }
 
-    /** Whether {@code /health} answers 200 right now. */
+    /** Whether {@code /health} answers 200 right now (from whatever process holds the port). */
     boolean healthy() {
-        return new HealthProbe("127.0.0.1", port, Duration.ofSeconds(1)).probe().healthy();
+        try {
+            HttpURLConnection connection = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/health")
+                    .toURL().openConnection();
+            connection.setConnectTimeout(1_000);
+            connection.setReadTimeout(1_000);
+            try {
+                return connection.getResponseCode() == 200;
+            } finally {
+                connection.disconnect();
+            }
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Another process's HTTP server on this sidecar's port that answers {@code /health} 200 with the
+     * worker's exact body: what a second sidecar (or anything else) holding the port looks like.
+     */
+    HttpServer occupyPortWithForeignHealth() throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+        byte[] body = "{\"status\":\"healthy\",\"service\":\"openai-moodle-sidecar\"}".getBytes(StandardCharsets.UTF_8);
+        server.createContext("/health", exchange -> {
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        return server;
     }
 
     /** A healthy worker's pid, if the worker recorded in the run dir answers {@code /health}. */

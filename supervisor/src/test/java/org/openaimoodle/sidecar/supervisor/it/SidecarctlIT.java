@@ -14,6 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import com.sun.net.httpserver.HttpServer;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -54,7 +57,7 @@ class SidecarctlIT {
     private static void awaitState(SidecarUnderTest sidecar, String state) {
         ControlClient control = new ControlClient(sidecar.runDir.resolve("control.sock"), Duration.ofSeconds(2));
         await().atMost(FIRST_HEALTHY).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
-                .until(() -> state.equals(control.send("status").get("state")));
+                .until(() -> state.equals(control.status().stateName()));
     }
 
     @Test
@@ -220,5 +223,84 @@ class SidecarctlIT {
         assertFalse(stale.isAlive());
         assertTrue(sidecar.log().contains("found worker pid " + stale.pid() + " left by a previous supervisor"),
                 sidecar.log());
+    }
+
+    @Test
+    void startWithThePortHeldByAnotherProcessSaysSoAndExits1InsteadOfReportingHealthy() throws Exception {
+        SidecarUnderTest sidecar = sidecar("a");
+        HttpServer foreign = sidecar.occupyPortWithForeignHealth();
+        try {
+            String taken = "port 127.0.0.1:" + sidecar.port + " is taken by another process";
+            SidecarUnderTest.Result start = sidecar.ctl("start", "--wait", "30");
+            assertEquals(1, start.exitCode(), start.toString());
+            assertFalse(start.stdout().contains("RUNNING"), start.toString());
+            assertTrue(start.stdout().contains(taken), start.toString());
+
+            SidecarUnderTest.Result status = sidecar.ctl("status");
+            assertEquals(3, status.exitCode(), status.toString());
+            assertTrue(status.stdout().contains(taken), status.toString());
+
+            SidecarUnderTest.Result check = sidecar.ctl("check", "--no-repair");
+            assertEquals(1, check.exitCode(), check.toString());
+            assertTrue(check.stdout().startsWith("CRITICAL - " + taken), check.toString());
+            assertTrue(sidecar.log().contains(taken), sidecar.log());
+        } finally {
+            foreign.stop(0);
+        }
+    }
+
+    @Test
+    void checkWithAnswerFromAForeignProcessAndNoSupervisorIsCritical() throws Exception {
+        SidecarUnderTest sidecar = sidecar("a");
+        HttpServer foreign = sidecar.occupyPortWithForeignHealth();
+        try {
+            SidecarUnderTest.Result check = sidecar.ctl("check", "--no-repair");
+            assertEquals(1, check.exitCode(), check.toString());
+            assertTrue(check.stdout().startsWith("CRITICAL - port 127.0.0.1:" + sidecar.port
+                    + " is taken by another process"), check.toString());
+        } finally {
+            foreign.stop(0);
+        }
+    }
+
+    @Test
+    void checkReplacesASupervisorThatDoesNotAnswerItsControlSocket() throws Exception {
+        SidecarUnderTest sidecar = sidecar("a");
+        assertEquals(0, sidecar.ctl("start").exitCode());
+        ProcessHandle stuck = sidecar.supervisor().orElseThrow();
+        SidecarUnderTest.signal("STOP", stuck.pid());
+        try {
+            SidecarUnderTest.Result critical = sidecar.ctl("check", "--no-repair");
+            assertEquals(1, critical.exitCode(), critical.toString());
+            assertTrue(critical.stdout().startsWith("CRITICAL - supervisor pid " + stuck.pid() + " does not answer"),
+                    critical.toString());
+            assertTrue(stuck.isAlive(), "--no-repair changes nothing");
+
+            SidecarUnderTest.Result repaired = sidecar.ctl("check");
+            assertEquals(1, repaired.exitCode(), repaired.toString());
+            assertTrue(repaired.stdout().startsWith("REPAIRED - supervisor pid " + stuck.pid()), repaired.toString());
+            assertFalse(stuck.isAlive(), "the stuck supervisor was killed");
+            long replacement = sidecar.supervisor().orElseThrow().pid();
+            assertTrue(replacement != stuck.pid());
+            assertEquals(0, sidecar.ctl("check").exitCode());
+        } finally {
+            if (stuck.isAlive()) {
+                SidecarUnderTest.signal("CONT", stuck.pid());
+            }
+        }
+    }
+
+    @Test
+    void runDirectoryWritableByOthersIsRefusedWith78AndLeftAsItWas() throws Exception {
+        SidecarUnderTest sidecar = sidecar("a");
+        Files.createDirectories(sidecar.runDir);
+        assertEquals(0, new ProcessBuilder("chmod", "1777", sidecar.runDir.toString()).start().waitFor());
+        Process run = sidecar.run();
+        assertTrue(run.waitFor(30, TimeUnit.SECONDS), "a supervisor started in a world-writable run dir");
+        assertEquals(78, run.exitValue());
+        String output = Files.readString(sidecar.dir.resolve("launch-1.out"));
+        assertTrue(output.contains("SIDECAR_RUN_DIR") && output.contains("writable by group or others"), output);
+        Process stat = new ProcessBuilder("stat", "-c", "%a", sidecar.runDir.toString()).start();
+        assertEquals("1777", new String(stat.getInputStream().readAllBytes()).trim());
     }
 }

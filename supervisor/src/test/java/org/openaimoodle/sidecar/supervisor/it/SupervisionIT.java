@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -129,5 +130,41 @@ class SupervisionIT {
         String log = sidecar.log();
         assertTrue(log.contains("MAX_TOKENS"), log);
         assertEquals(1, log.split("worker started, pid", -1).length - 1, "started once: " + log);
+    }
+
+    @Test
+    void deletedRunDirectoryIsRestoredSoTheOneSupervisorStaysControllable() throws IOException, InterruptedException {
+        long worker = runUntilHealthy();
+        ProcessHandle supervisor = sidecar.supervisor().orElseThrow();
+        deleteRecursively(sidecar.runDir); // what a tmp cleaner does to /tmp/openai-sidecar-<uid>
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                .until(() -> Files.exists(sidecar.runDir.resolve("control.sock"))
+                        && sidecar.supervisor().map(ProcessHandle::pid).equals(Optional.of(supervisor.pid())));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sidecar.runDir)));
+        SidecarUnderTest.Result status = sidecar.ctl("status");
+        assertEquals(0, status.exitCode(), status.toString());
+        assertTrue(status.stdout().contains("RUNNING pid " + worker), status.toString());
+        SidecarUnderTest.Result start = sidecar.ctl("start");
+        assertTrue(start.stdout().contains("already running (pid " + supervisor.pid() + ")"), start.toString());
+        assertTrue(sidecar.log().contains("run directory " + sidecar.runDir + " was deleted"), sidecar.log());
+        assertEquals(0, sidecar.ctl("stop").exitCode());
+        assertFalse(supervisor.isAlive());
+        assertTrue(ProcessHandle.of(worker).filter(ProcessHandle::isAlive).isEmpty(), "worker left behind");
+    }
+
+    @Test
+    void workerCommandThatCannotBeLaunchedStopsTheSupervisorWith78() throws IOException, InterruptedException {
+        Process run = sidecar.with("SIDECAR_WORKER_COMMAND", sidecar.dir.resolve("no-such-worker").toString()).run();
+        assertTrue(run.waitFor(30, TimeUnit.SECONDS), "the supervisor went on without a worker");
+        assertEquals(78, run.exitValue());
+        assertTrue(sidecar.log().contains("cannot run the worker command"), sidecar.log());
+    }
+
+    private static void deleteRecursively(Path path) throws IOException {
+        try (var paths = Files.walk(path)) {
+            for (Path each : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(each);
+            }
+        }
     }
 }

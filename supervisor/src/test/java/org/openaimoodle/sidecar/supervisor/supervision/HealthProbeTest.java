@@ -49,16 +49,43 @@ class HealthProbeTest {
     }
 
     @Test
-    void status200IsHealthy() throws IOException {
-        int port = serve("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
-        HealthProbe.Result result = new HealthProbe("127.0.0.1", port, Duration.ofSeconds(1)).probe();
+    void status200WithOurWorkersIdIsHealthy() throws IOException {
+        int port = serve("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nx-sidecar-worker-id: 0123abcd\r\n\r\n{}");
+        HealthProbe.Result result = new HealthProbe("127.0.0.1", port, Duration.ofSeconds(1)).probe("0123abcd");
         assertTrue(result.healthy(), result.detail());
+    }
+
+    @Test
+    void status200WithoutOrWithAnotherIdIsThePortTakenByAnotherProcess() throws IOException {
+        for (String headers : new String[] {"", "X-Sidecar-Worker-Id: ffff0000\r\n", "X-Other: 0123abcd\r\n"}) {
+            closeServer();
+            int port = serve("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n" + headers + "\r\n{}");
+            HealthProbe.Result result = new HealthProbe("127.0.0.1", port, Duration.ofSeconds(1)).probe("0123abcd");
+            assertFalse(result.healthy(), headers);
+            assertTrue(result.portTaken(), headers);
+            assertTrue(result.detail().startsWith("port 127.0.0.1:" + port + " is taken by another process"),
+                    result.detail());
+        }
+    }
+
+    @Test
+    void anyAnswer200IsForeignWhenNoWorkerOfOursIsExpected() throws IOException {
+        int port = serve("HTTP/1.1 200 OK\r\nX-Sidecar-Worker-Id: 0123abcd\r\n\r\n");
+        assertTrue(new HealthProbe("127.0.0.1", port, Duration.ofSeconds(1)).probe(null).portTaken());
+    }
+
+    @Test
+    void endlessHeadersFromAForeignServerAreReadOnlyUpToTheBound() throws IOException {
+        int port = serve("HTTP/1.1 200 OK\r\n" + "X-Junk: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n".repeat(10_000)
+                + "X-Sidecar-Worker-Id: 0123abcd\r\n\r\n");
+        HealthProbe.Result result = new HealthProbe("127.0.0.1", port, Duration.ofSeconds(1)).probe("0123abcd");
+        assertTrue(result.portTaken(), result.detail());
     }
 
     @Test
     void drainingWorkerWith503IsUnhealthy() throws IOException {
         int port = serve("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n");
-        HealthProbe.Result result = new HealthProbe("127.0.0.1", port, Duration.ofSeconds(1)).probe();
+        HealthProbe.Result result = new HealthProbe("127.0.0.1", port, Duration.ofSeconds(1)).probe("0123abcd");
         assertFalse(result.healthy());
         assertTrue(result.detail().contains("503"), result.detail());
     }
@@ -67,7 +94,7 @@ class HealthProbeTest {
     void silentServerFailsTheProbeWithinItsTimeout() throws IOException {
         int port = serve(null);
         long started = System.nanoTime();
-        HealthProbe.Result result = new HealthProbe("127.0.0.1", port, Duration.ofMillis(300)).probe();
+        HealthProbe.Result result = new HealthProbe("127.0.0.1", port, Duration.ofMillis(300)).probe("0123abcd");
         long tookMillis = (System.nanoTime() - started) / 1_000_000;
         assertFalse(result.healthy());
         assertTrue(tookMillis < 2_000, "took " + tookMillis + " ms");
@@ -80,6 +107,6 @@ class HealthProbeTest {
         try (ServerSocket unused = new ServerSocket(0)) {
             port = unused.getLocalPort();
         }
-        assertFalse(new HealthProbe("127.0.0.1", port, Duration.ofSeconds(1)).probe().healthy());
+        assertFalse(new HealthProbe("127.0.0.1", port, Duration.ofSeconds(1)).probe("0123abcd").healthy());
     }
 }

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 import org.openaimoodle.sidecar.supervisor.config.ConfigLoader;
@@ -173,5 +174,79 @@ class SupervisorStateMachineTest {
         machine.workerExited(137);
         assertEquals(List.of("STOPPED -> STARTING: starting the worker", "STARTING -> RUNNING: worker healthy (ok)",
                 "RUNNING -> BACKOFF: worker exited with code 137; next start in 0.5 s"), transitions);
+    }
+    @Test
+    void stoppingCarriesItsReasonAndTheFirstSignalFollowsFromIt() {
+        startAndBecomeHealthy();
+        assertEquals(Action.TERMINATE_WORKER, machine.restartRequested());
+        assertEquals(Optional.of(StopReason.RESTART), machine.stopReason());
+        machine.workerExited(0);
+        machine.healthProbed(true, "ok");
+        assertEquals(Action.TERMINATE_WORKER, machine.stopRequested());
+        assertEquals(Optional.of(StopReason.SHUTDOWN), machine.stopReason());
+
+        SupervisorStateMachine hung = new SupervisorStateMachine(ConfigLoader.load(Map.of(), Map.of()), () -> now,
+                line -> { });
+        hung.begin();
+        hung.healthProbed(true, "ok");
+        hung.healthProbed(false, "timeout");
+        hung.healthProbed(false, "timeout");
+        assertEquals(Action.KILL_WORKER, hung.healthProbed(false, "timeout"));
+        assertEquals(Optional.of(StopReason.HUNG), hung.stopReason());
+        hung.workerExited(137);
+        assertEquals(Optional.empty(), hung.stopReason(), "only while STOPPING");
+        advance(Duration.ofMillis(500));
+        hung.tick();
+        advance(Duration.ofSeconds(30));
+        assertEquals(Action.KILL_WORKER, hung.tick());
+        assertEquals(Optional.of(StopReason.START_TIMEOUT), hung.stopReason());
+    }
+
+    @Test
+    void restartRequestedWhileAHungWorkerIsKilledStartsTheNextOneWithoutBackoffAndKillsOnlyOnce() {
+        startAndBecomeHealthy();
+        for (int i = 0; i < 3; i++) {
+            machine.healthProbed(false, "timeout");
+        }
+        assertEquals(Action.NONE, machine.restartRequested());
+        assertEquals(Optional.of(StopReason.RESTART), machine.stopReason());
+        advance(Duration.ofMinutes(1));
+        assertEquals(Action.NONE, machine.tick(), "SIGKILL was sent already");
+        assertEquals(Action.START_WORKER, machine.workerExited(137));
+    }
+
+    @Test
+    void stopRequestedDuringARestartEndsTheSupervisorInsteadOfStartingANewWorker() {
+        startAndBecomeHealthy();
+        machine.restartRequested();
+        assertEquals(Action.NONE, machine.stopRequested());
+        assertEquals(Action.NONE, machine.restartRequested(), "a restart does not undo a stop");
+        assertEquals(Action.EXIT, machine.workerExited(0));
+        assertEquals(0, machine.exitCode());
+    }
+
+    @Test
+    void workerCommandThatCannotBeLaunchedStopsTheSupervisorWith78() {
+        assertEquals(Action.START_WORKER, machine.begin());
+        assertEquals(Action.EXIT, machine.launchFailed("[/nowhere/worker]: No such file or directory"));
+        assertEquals(SupervisorState.STOPPED, machine.state());
+        assertEquals(78, machine.exitCode());
+        assertTrue(transitions.getLast().contains("cannot run the worker command: [/nowhere/worker]"),
+                transitions.getLast());
+        assertTrue(transitions.getLast().contains("check SIDECAR_WORKER_COMMAND"), transitions.getLast());
+    }
+
+    @Test
+    void probeCadenceFollowsTheState() {
+        assertEquals(Optional.empty(), machine.probeInterval());
+        machine.begin();
+        assertEquals(Optional.of(Duration.ofMillis(20)), machine.probeInterval());
+        machine.healthProbed(true, "ok");
+        assertEquals(Optional.of(Duration.ofSeconds(2)), machine.probeInterval());
+        machine.workerExited(1);
+        assertEquals(Optional.empty(), machine.probeInterval(), "nothing to probe in BACKOFF");
+        machine.restartRequested();
+        machine.stopRequested();
+        assertEquals(Optional.empty(), machine.probeInterval(), "nor while STOPPING");
     }
 }
