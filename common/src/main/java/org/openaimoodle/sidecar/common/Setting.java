@@ -124,7 +124,7 @@ public record Setting(String name, Kind kind, String defaultValue, String shownD
      * @return milliseconds, or -1 when the text is not a duration
      */
     static long parseMillis(String text) {
-        if (text.isEmpty() || text.length() > 20) {
+        if (text.isEmpty() || text.length() > 30) {
             return -1;
         }
         long unit = switch (Character.toLowerCase(text.charAt(text.length() - 1))) {
@@ -151,12 +151,26 @@ public record Setting(String name, Kind kind, String defaultValue, String shownD
         if (!digits) {
             return -1;
         }
-        if (!dot) {
-            long whole = Long.parseLong(number);
-            return whole > Long.MAX_VALUE / unit ? -1 : whole * unit;
+        // By hand, not Double.parseDouble: exact, and no floating-point parser loaded at stdio start-up.
+        int point = dot ? number.indexOf('.') : number.length();
+        String wholeDigits = number.substring(0, point);
+        String fractionDigits = dot ? number.substring(point + 1) : "";
+        if (wholeDigits.length() > 15 || fractionDigits.length() > 9) {
+            return -1;
         }
-        double millis = Double.parseDouble(number) * unit;
-        return millis >= Long.MAX_VALUE ? -1 : Math.round(millis);
+        long whole = wholeDigits.isEmpty() ? 0 : Long.parseLong(wholeDigits);
+        if (whole > Long.MAX_VALUE / unit / 2) {
+            return -1;
+        }
+        long millis = whole * unit;
+        if (!fractionDigits.isEmpty()) {
+            long scale = 1;
+            for (int i = 0; i < fractionDigits.length(); i++) {
+                scale *= 10;
+            }
+            millis += (Long.parseLong(fractionDigits) * unit + scale / 2) / scale;
+        }
+        return millis;
     }
 
     /** @return milliseconds as seconds for people: {@code 100} → {@code 0.1}, {@code 3600000} → {@code 3600} */
