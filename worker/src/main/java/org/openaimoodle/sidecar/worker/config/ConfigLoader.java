@@ -72,6 +72,7 @@ public final class ConfigLoader {
                 find("SIDECAR_TOKEN").map(Value::text),
                 integer("SIDECAR_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
                 integer("SIDECAR_MAX_CONCURRENT_REQUESTS", 4096, 1, 1_000_000),
+                integer("SIDECAR_MAX_UPSTREAM_REPLY_BYTES", 4 * 1024 * 1024, 1024, 8 * 1024 * 1024),
                 new Prompts(
                         text("SIDECAR_PROMPT_CHAT_SYSTEM", original.chatSystem()),
                         text("SIDECAR_PROMPT_SUMMARIZE_SYSTEM", original.summarizeSystem()),

@@ -2,6 +2,7 @@ package org.openaimoodle.sidecar.worker.upstream;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -24,6 +25,11 @@ import io.helidon.webclient.http1.Http1Client;
  * of concurrent requests each get a connection instead of queueing for one. The HTTP/1.1 client is used
  * directly: the generic {@code WebClient} looks up the protocol of every request in an LRU cache whose
  * {@code get} takes a write lock, and with 2,000 requests in flight that lock serialized them all.
+ *
+ * <p>The deadline of an exchange is held by interrupting the calling thread at the deadline
+ * ({@link ExchangeWatchdog}): a virtual thread interrupted while it blocks in socket I/O (connect, TLS
+ * handshake, read) gets its socket closed. Callers must therefore run on virtual threads, as the
+ * server's request handlers do; the connect timeout is the client's, cut short by the same interrupt.
  */
 public final class HelidonTransport implements UpstreamTransport {
     /** JDK properties through which a proxy can be configured (java.net docs, "Networking Properties"). */
@@ -32,17 +38,20 @@ public final class HelidonTransport implements UpstreamTransport {
 
     private final Duration connectTimeout;
     private final int idleConnections;
+    private final int maxReplyBytes;
     private volatile Http1Client client;
 
     /**
      * Creates the transport; the WebClient itself is built by {@link #warmUp()} or the first request.
      *
-     * @param connectTimeout   TCP/TLS connect timeout (fixed per client, so the per-call value is not used)
-     * @param idleConnections  how many idle keep-alive connections to keep per host
+     * @param connectTimeout  TCP connect timeout (shortened to the time left by the deadline's interrupt)
+     * @param idleConnections how many idle keep-alive connections to keep per host
+     * @param maxReplyBytes   longest answer body read
      */
-    public HelidonTransport(Duration connectTimeout, int idleConnections) {
+    public HelidonTransport(Duration connectTimeout, int idleConnections, int maxReplyBytes) {
         this.connectTimeout = connectTimeout;
         this.idleConnections = idleConnections;
+        this.maxReplyBytes = maxReplyBytes;
     }
 
     /**
@@ -84,16 +93,44 @@ public final class HelidonTransport implements UpstreamTransport {
     }
 
     @Override
-    public TransportResponse post(URI uri, Map<String, String> headers, byte[] body, Duration connectTimeout,
-                                  Duration timeout) throws IOException {
-        var request = client().post().uri(uri).readTimeout(timeout);
+    public TransportResponse post(URI uri, Map<String, String> headers, byte[] body, Duration timeout)
+            throws IOException {
+        ExchangeWatchdog.Alarm alarm = ExchangeWatchdog.arm(timeout, Thread.currentThread()::interrupt);
+        try {
+            return exchange(uri, headers, body, timeout);
+        } catch (IOException | RuntimeException e) {
+            if (alarm.disarm()) {
+                // Whatever the interrupt made Helidon throw, what happened is that time ran out.
+                throw deadlineReached();
+            }
+            throw e;
+        } finally {
+            if (alarm.disarm()) {
+                Thread.interrupted(); // the interrupt was ours; it must not reach the code that answers
+            }
+        }
+    }
+
+    private static SocketTimeoutException deadlineReached() {
+        return new SocketTimeoutException("no complete answer before the deadline");
+    }
+
+    private TransportResponse exchange(URI uri, Map<String, String> headers, byte[] body, Duration timeout)
+            throws IOException {
+        var request = client().post().uri(uri)
+                .readTimeout(ExchangeWatchdog.socketTimeout(timeout));
         headers.forEach((name, value) -> request.header(HeaderNames.create(name), value));
         try (HttpClientResponse response = request.submit(body)) {
             Map<String, String> responseHeaders = new HashMap<>();
             for (Header header : response.headers()) {
                 responseHeaders.putIfAbsent(header.name().toLowerCase(Locale.ROOT), header.get());
             }
-            byte[] responseBody = response.entity().hasEntity() ? response.entity().as(byte[].class) : new byte[0];
+            byte[] responseBody = new byte[0];
+            if (response.entity().hasEntity()) {
+                // Closing the response afterwards closes the connection when the body was not read to its end.
+                responseBody = ReplyTooLargeException.readBounded(response.entity().inputStream(),
+                        response.headers().contentLength().orElse(-1), maxReplyBytes);
+            }
             return new TransportResponse(response.status().code(), responseHeaders, responseBody);
         } catch (UncheckedIOException e) {
             throw e.getCause(); // unwrap, so timeouts stay SocketTimeoutException for the caller

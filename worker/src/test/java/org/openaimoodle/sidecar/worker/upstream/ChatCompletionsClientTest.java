@@ -30,7 +30,7 @@ class ChatCompletionsClientTest {
     @BeforeAll
     static void startUpstream() throws IOException {
         upstream = FakeUpstream.start();
-        helidon = new HelidonTransport(Duration.ofSeconds(2), 16);
+        helidon = new HelidonTransport(Duration.ofSeconds(2), 16, 1 << 20);
     }
 
     @AfterAll
@@ -44,12 +44,12 @@ class ChatCompletionsClientTest {
     }
 
     static Stream<UpstreamTransport> transports() {
-        return Stream.of(helidon, new UrlConnectionTransport());
+        return Stream.of(helidon, new UrlConnectionTransport(Duration.ofSeconds(2), 1 << 20));
     }
 
     private static ChatCompletionsClient client(UpstreamTransport transport) {
         return new ChatCompletionsClient(transport, ChatCompletionsUrl.normalize(upstream.baseUrl()), KEY,
-                "gpt-test", Duration.ofSeconds(2), RetryPolicy.DEFAULT);
+                "gpt-test", RetryPolicy.DEFAULT);
     }
 
     @ParameterizedTest
@@ -110,8 +110,7 @@ class ChatCompletionsClientTest {
             deadPort = socket.getLocalPort();
         }
         ChatCompletionsClient dead = new ChatCompletionsClient(transport,
-                URI.create("http://127.0.0.1:" + deadPort + "/v1/chat/completions"), KEY, "m", Duration.ofSeconds(1),
-                RetryPolicy.DEFAULT);
+                URI.create("http://127.0.0.1:" + deadPort + "/v1/chat/completions"), KEY, "m", RetryPolicy.DEFAULT);
         long start = System.nanoTime();
         UpstreamException e = assertThrows(UpstreamException.class,
                 () -> dead.complete(HELLO, 10, Deadline.after(Duration.ofSeconds(10))));
