@@ -125,36 +125,42 @@ public final class MisbehavingUpstream implements AutoCloseable {
             if (behaviour == Behaviour.SILENT) {
                 Thread.sleep(Long.MAX_VALUE);
             }
-            readRequest(socket.getInputStream());
+            InputStream in = socket.getInputStream();
             OutputStream out = socket.getOutputStream();
-            switch (behaviour) {
-                case TRICKLE_HEADERS -> trickle(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Pad: "
-                        + "x".repeat(100_000));
-                case TRICKLE_BODY -> {
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 50000\r\n\r\n")
-                            .getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                    trickle(out, PREFIX + "y".repeat(40_000));
-                }
-                case SIZED_BODY -> {
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + bodyBytes
-                            + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                    writeBody(out, false);
-                }
-                case SIZED_CHUNKED_BODY -> {
-                    out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-                            .getBytes(StandardCharsets.US_ASCII));
-                    writeBody(out, true);
-                    out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                }
-                default -> throw new IllegalStateException(behaviour.toString());
+            // Sized answers are keep-alive: a pooled client sends its next request on the same connection.
+            while (readRequest(in)) {
+                answer(out);
+                out.flush();
             }
-            out.flush();
-            Thread.sleep(Long.MAX_VALUE); // keep the connection; the client decides when it is done
         } catch (IOException e) {
             // the client gave up or the test is over: that is what is tested
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private void answer(OutputStream out) throws IOException, InterruptedException {
+        switch (behaviour) {
+            case TRICKLE_HEADERS -> trickle(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Pad: "
+                    + "x".repeat(100_000));
+            case TRICKLE_BODY -> {
+                out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 50000\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                trickle(out, PREFIX + "y".repeat(40_000));
+            }
+            case SIZED_BODY -> {
+                out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + bodyBytes
+                        + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                writeBody(out, false);
+            }
+            case SIZED_CHUNKED_BODY -> {
+                out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                writeBody(out, true);
+                out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            default -> throw new IllegalStateException(behaviour.toString());
         }
     }
 
@@ -189,8 +195,8 @@ public final class MisbehavingUpstream implements AutoCloseable {
         }
     }
 
-    /** Reads the request head and its Content-Length body. */
-    private static void readRequest(InputStream in) throws IOException {
+    /** Reads the request head and its Content-Length body; false at end of input. */
+    private static boolean readRequest(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();
         int b;
         while ((b = in.read()) >= 0) {
@@ -205,7 +211,11 @@ public final class MisbehavingUpstream implements AutoCloseable {
                 length = Long.parseLong(line.substring("content-length:".length()).strip());
             }
         }
+        if (head.isEmpty()) {
+            return false;
+        }
         in.skipNBytes(length);
+        return true;
     }
 
     @Override
