@@ -1,6 +1,11 @@
 package org.openaimoodle.sidecar.worker.upstream;
 
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -9,8 +14,10 @@ import java.util.concurrent.TimeUnit;
  * Ends an upstream exchange at its deadline. Socket timeouts bound each connect and each read, not the
  * exchange: an upstream that trickles its answer a byte at a time, or a peer that accepts TCP and never
  * completes TLS, would otherwise hold a request many times past {@code SIDECAR_REQUEST_TIMEOUT}. Each
- * exchange arms an {@link Alarm}; if the exchange still runs at its deadline, the alarm runs the transport's
- * abort action (close what the exchange blocks on), and the transport reports a timeout.
+ * exchange runs {@link #within} its time limit on a virtual thread, which the alarm interrupts at the limit:
+ * a virtual thread interrupted while it blocks in socket I/O (connect, TLS handshake, read) has that socket
+ * closed, whatever locks it holds. (Closing from outside is no substitute: {@code HttpURLConnection.disconnect()}
+ * waits for a lock that the thread reading a trickling answer keeps taking back.)
  *
  * <p>One daemon thread serves every alarm of the process. It starts with the first exchange, so a stdio run
  * that never calls upstream never creates it.
@@ -21,12 +28,67 @@ final class ExchangeWatchdog {
     private ExchangeWatchdog() {
     }
 
+    /** One exchange with the upstream. */
+    @FunctionalInterface
+    interface Exchange {
+        /** @return the complete response */
+        TransportResponse run() throws IOException;
+    }
+
+    /**
+     * Runs the exchange, on a virtual thread (the caller's own if it is one), and ends it at the limit.
+     *
+     * @param timeout how long the exchange may take
+     * @param exchange the exchange
+     * @return its response
+     * @throws SocketTimeoutException when it was still running at the limit, whatever it threw then
+     * @throws IOException            what the exchange threw before the limit
+     */
+    static TransportResponse within(Duration timeout, Exchange exchange) throws IOException {
+        if (!Thread.currentThread().isVirtual()) {
+            return onVirtualThread(timeout, exchange);
+        }
+        Alarm alarm = arm(timeout, Thread.currentThread()::interrupt);
+        try {
+            return exchange.run();
+        } catch (IOException | RuntimeException e) {
+            if (alarm.disarm()) {
+                throw new SocketTimeoutException("no complete answer before the deadline");
+            }
+            throw e;
+        } finally {
+            if (alarm.disarm()) {
+                Thread.interrupted(); // the interrupt was ours; it must not reach the code that answers
+            }
+        }
+    }
+
+    /** A platform thread blocked in socket I/O cannot be interrupted out of it, so it hands the work over. */
+    private static TransportResponse onVirtualThread(Duration timeout, Exchange exchange) throws IOException {
+        FutureTask<TransportResponse> task = new FutureTask<>(() -> within(timeout, exchange));
+        Thread.ofVirtual().name("upstream-exchange").start(task);
+        try {
+            return task.get();
+        } catch (InterruptedException e) {
+            task.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the AI service");
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case IOException io -> throw io;
+                case RuntimeException runtime -> throw runtime;
+                case Error error -> throw error;
+                default -> throw new IOException(e.getCause());
+            }
+        }
+    }
+
     /**
      * @param after how long the exchange may take
      * @param abort what ends the exchange (it runs on the watchdog's thread, at most once)
      * @return the armed alarm; disarm it when the exchange ends, whatever way
      */
-    static Alarm arm(Duration after, Runnable abort) {
+    private static Alarm arm(Duration after, Runnable abort) {
         Alarm alarm = new Alarm(abort);
         synchronized (alarm) {
             alarm.task = timer().schedule(alarm::fire, Math.max(0, after.toNanos()), TimeUnit.NANOSECONDS);

@@ -2,7 +2,6 @@ package org.openaimoodle.sidecar.worker.upstream;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -26,10 +25,8 @@ import io.helidon.webclient.http1.Http1Client;
  * directly: the generic {@code WebClient} looks up the protocol of every request in an LRU cache whose
  * {@code get} takes a write lock, and with 2,000 requests in flight that lock serialized them all.
  *
- * <p>The deadline of an exchange is held by interrupting the calling thread at the deadline
- * ({@link ExchangeWatchdog}): a virtual thread interrupted while it blocks in socket I/O (connect, TLS
- * handshake, read) gets its socket closed. Callers must therefore run on virtual threads, as the
- * server's request handlers do; the connect timeout is the client's, cut short by the same interrupt.
+ * <p>The whole exchange is bounded by {@link ExchangeWatchdog}; the connect timeout is the client's (Helidon
+ * has none per request), cut short by the watchdog when less time is left.
  */
 public final class HelidonTransport implements UpstreamTransport {
     /** JDK properties through which a proxy can be configured (java.net docs, "Networking Properties"). */
@@ -95,24 +92,7 @@ public final class HelidonTransport implements UpstreamTransport {
     @Override
     public TransportResponse post(URI uri, Map<String, String> headers, byte[] body, Duration timeout)
             throws IOException {
-        ExchangeWatchdog.Alarm alarm = ExchangeWatchdog.arm(timeout, Thread.currentThread()::interrupt);
-        try {
-            return exchange(uri, headers, body, timeout);
-        } catch (IOException | RuntimeException e) {
-            if (alarm.disarm()) {
-                // Whatever the interrupt made Helidon throw, what happened is that time ran out.
-                throw deadlineReached();
-            }
-            throw e;
-        } finally {
-            if (alarm.disarm()) {
-                Thread.interrupted(); // the interrupt was ours; it must not reach the code that answers
-            }
-        }
-    }
-
-    private static SocketTimeoutException deadlineReached() {
-        return new SocketTimeoutException("no complete answer before the deadline");
+        return ExchangeWatchdog.within(timeout, () -> exchange(uri, headers, body, timeout));
     }
 
     private TransportResponse exchange(URI uri, Map<String, String> headers, byte[] body, Duration timeout)

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
@@ -15,8 +14,7 @@ import java.util.Map;
 /**
  * The stdio-mode transport: {@link HttpURLConnection}, which the JDK starts far faster than
  * {@code java.net.http.HttpClient} or Helidon's client. Its timeouts bound each connect and each read; the
- * whole exchange is bounded by disconnecting it from the {@link ExchangeWatchdog} at the deadline, which
- * closes the socket a TLS handshake or a trickling answer blocks on.
+ * whole exchange is bounded by {@link ExchangeWatchdog}.
  */
 public final class UrlConnectionTransport implements UpstreamTransport {
     private final Duration connectTimeout;
@@ -38,19 +36,14 @@ public final class UrlConnectionTransport implements UpstreamTransport {
     public TransportResponse post(URI uri, Map<String, String> headers, byte[] body, Duration timeout)
             throws IOException {
         HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection();
-        ExchangeWatchdog.Alarm alarm = ExchangeWatchdog.arm(timeout, connection::disconnect);
-        try {
-            return exchange(connection, body, headers, timeout);
-        } catch (IOException | RuntimeException e) {
-            connection.disconnect();
-            if (alarm.disarm()) {
-                // Whatever the abort made the exchange throw, what happened is that time ran out.
-                throw new SocketTimeoutException("no complete answer before the deadline");
+        return ExchangeWatchdog.within(timeout, () -> {
+            try {
+                return exchange(connection, body, headers, timeout);
+            } catch (IOException | RuntimeException e) {
+                connection.disconnect();
+                throw e;
             }
-            throw e;
-        } finally {
-            alarm.disarm();
-        }
+        });
     }
 
     private TransportResponse exchange(HttpURLConnection connection, byte[] body, Map<String, String> headers,

@@ -31,6 +31,7 @@ class ChatCompletionsClientTest {
     static void startUpstream() throws IOException {
         upstream = FakeUpstream.start();
         helidon = new HelidonTransport(Duration.ofSeconds(2), 16, 1 << 20);
+        helidon.warmUp(); // as HTTP mode does at start: building the client is not part of a request
     }
 
     @AfterAll

@@ -11,7 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.openaimoodle.sidecar.worker.fake.MisbehavingUpstream;
@@ -30,8 +30,9 @@ class UpstreamBoundsTest {
     private static final long MARGIN_MILLIS = 1500;
     private static final HelidonTransport HELIDON = new HelidonTransport(Duration.ofSeconds(5), 16, MAX_REPLY);
 
-    @AfterAll
-    static void noop() {
+    @BeforeAll
+    static void warmUp() {
+        HELIDON.warmUp(); // as HTTP mode does at start
     }
 
     static Stream<UpstreamTransport> transports() {
