@@ -102,12 +102,23 @@ class UpstreamBoundsIT {
                     results.add(pool.submit(() -> chat(worker)));
                 }
             }
+            long slowest = 0;
             for (Future<Timed> result : results) {
                 Timed timed = result.get();
                 assertEquals("upstream_timeout", timed.code(), timed.reply().toString());
-                // 200 requests at once on a busy 2-core machine: a wider margin than for one.
-                assertTrue(timed.millis() < DEADLINE_MILLIS + 3 * MARGIN_MILLIS, "answered after " + timed.millis());
+                slowest = Math.max(slowest, timed.millis());
             }
+            // The worker's own time per request (from its access lines) is what the deadline bounds. 200 TLS
+            // handshakes started at once are CPU work that no interrupt cuts short, so under load on a shared
+            // 2-core machine both get a wider margin than a single request; the client's adds its own queueing.
+            List<Long> durations = java.util.regex.Pattern.compile("code=upstream_timeout status=200 duration_ms=(\\d+)")
+                    .matcher(worker.log()).results().map(m -> Long.parseLong(m.group(1))).toList();
+            assertEquals(200, durations.size(), worker.log());
+            long slowestInWorker = durations.stream().mapToLong(Long::longValue).max().orElseThrow();
+            assertTrue(slowestInWorker < DEADLINE_MILLIS + 2 * MARGIN_MILLIS, "worker took up to " + slowestInWorker
+                    + " ms; the client saw up to " + slowest + " ms; in log order: " + durations);
+            assertTrue(slowest < DEADLINE_MILLIS + 4 * MARGIN_MILLIS, "client saw up to " + slowest + " ms, the worker "
+                    + slowestInWorker + " ms");
         }
     }
 
