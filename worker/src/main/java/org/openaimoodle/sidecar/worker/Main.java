@@ -64,8 +64,8 @@ public final class Main {
         }
         System.setOut(System.err); // stray prints (libraries, JVM) must not corrupt the JSON replies
         Optional<ChatCompletionsClient> client = config.apiKey().map(key -> new ChatCompletionsClient(
-                new UrlConnectionTransport(), config.chatCompletionsUri(), key, config.model(),
-                config.connectTimeout(), RetryPolicy.DEFAULT));
-        System.exit(StdioMode.run(new ActionService(config, client), System.in, stdout));
+                new UrlConnectionTransport(config.connectTimeout(), config.maxUpstreamReplyBytes()),
+                config.chatCompletionsUri(), key, config.model(), RetryPolicy.DEFAULT));
+        System.exit(StdioMode.run(new ActionService(config, client), System.in, stdout, config.maxBodyBytes()));
     }
 }

@@ -40,6 +40,7 @@ public final class ConfigLoader {
                 sources.optionalText(SIDECAR_TOKEN),
                 sources.integer(SIDECAR_MAX_BODY_BYTES),
                 sources.integer(SIDECAR_MAX_CONCURRENT_REQUESTS),
+                sources.integer(SIDECAR_MAX_UPSTREAM_REPLY_BYTES),
                 new Prompts(
                         sources.optionalText(SIDECAR_PROMPT_CHAT_SYSTEM).orElse(original.chatSystem()),
                         sources.optionalText(SIDECAR_PROMPT_SUMMARIZE_SYSTEM).orElse(original.summarizeSystem()),

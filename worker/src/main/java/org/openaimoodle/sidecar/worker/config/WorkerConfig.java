@@ -30,6 +30,9 @@ import org.openaimoodle.sidecar.common.SharedSettings;
  * @param maxBodyBytes         {@code SIDECAR_MAX_BODY_BYTES} (default 1 MiB): larger /ai bodies get 413
  * @param maxConcurrentRequests {@code SIDECAR_MAX_CONCURRENT_REQUESTS} (default 4096): /ai requests in flight
  *                             beyond this get 503 + Retry-After instead of queueing
+ * @param maxUpstreamReplyBytes {@code SIDECAR_MAX_UPSTREAM_REPLY_BYTES} (default 4 MiB, 1 KiB to 8 MiB): an
+ *                             upstream answer larger than this is not read further and fails as
+ *                             {@code upstream_error}; the upper end still fits the stdio worker's heap
  * @param prompts              the action prompts ({@code SIDECAR_PROMPT_*})
  * @param httpMode             {@code --http-mode}: serve HTTP instead of stdio
  * @param supervised           {@code SIDECAR_SUPERVISED=1}: started by the supervisor (no log timestamps,
@@ -48,6 +51,7 @@ public record WorkerConfig(
         Optional<String> token,
         int maxBodyBytes,
         int maxConcurrentRequests,
+        int maxUpstreamReplyBytes,
         Prompts prompts,
         boolean httpMode,
         boolean supervised) {

@@ -27,6 +27,9 @@ public final class WorkerSettings {
     public static final Setting SIDECAR_TOKEN = TABLE.add(SharedSettings.SIDECAR_TOKEN);
     public static final Setting SIDECAR_MAX_BODY_BYTES = TABLE.add(Setting.integer("SIDECAR_MAX_BODY_BYTES",
             1024 * 1024, 1024, 64 * 1024 * 1024, "largest /ai body; larger gets 413"));
+    public static final Setting SIDECAR_MAX_UPSTREAM_REPLY_BYTES = TABLE.add(Setting.integer(
+            "SIDECAR_MAX_UPSTREAM_REPLY_BYTES", 4 * 1024 * 1024, 1024, 8 * 1024 * 1024,
+            "largest upstream answer read; a larger one is upstream_error, not retried"));
     public static final Setting SIDECAR_MAX_CONCURRENT_REQUESTS = TABLE.add(Setting.integer(
             "SIDECAR_MAX_CONCURRENT_REQUESTS", 4096, 1, 1_000_000, "/ai requests in flight; more get 503"));
     public static final Setting SIDECAR_PROMPT_CHAT_SYSTEM = TABLE.add(Setting.text("SIDECAR_PROMPT_CHAT_SYSTEM",

@@ -54,9 +54,10 @@ public final class HttpMode {
 
     private int listen() {
         HelidonTransport transport =
-                new HelidonTransport(config.connectTimeout(), Math.min(config.maxConcurrentRequests(), 1024));
+                new HelidonTransport(config.connectTimeout(), Math.min(config.maxConcurrentRequests(), 1024),
+                        config.maxUpstreamReplyBytes());
         Optional<ChatCompletionsClient> client = config.apiKey().map(key -> new ChatCompletionsClient(transport,
-                config.chatCompletionsUri(), key, config.model(), config.connectTimeout(), RetryPolicy.DEFAULT));
+                config.chatCompletionsUri(), key, config.model(), RetryPolicy.DEFAULT));
         ActionService service = new ActionService(config, client);
         server = WebServer.builder()
                 .host(config.host())

@@ -2,6 +2,11 @@ package org.openaimoodle.sidecar.worker.json;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -51,9 +56,10 @@ public final class Json {
     /**
      * @param bytes one UTF-8 JSON document
      * @return the value
-     * @throws IOException when it is not exactly one well-formed JSON value
+     * @throws IOException when it is not exactly one well-formed JSON value in well-formed UTF-8
      */
     public static Object parse(byte[] bytes) throws IOException {
+        requireWellFormedUtf8(bytes);
         try (JsonParser parser = FACTORY.createParser(bytes)) {
             JsonToken first = parser.nextToken();
             if (first == null) {
@@ -102,6 +108,37 @@ public final class Json {
     /** @return the document as a compact JSON string */
     public static String toText(Document document) {
         return new String(toBytes(document), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Jackson's UTF-8 parser takes some malformed input for text (overlong forms such as {@code C0 AF} for
+     * {@code /}, which can slip a character past a byte-level filter), so the bytes are checked first with
+     * the JDK's strict decoder. ASCII needs no check; the decoded text itself is thrown away in small pieces.
+     */
+    private static void requireWellFormedUtf8(byte[] bytes) throws CharacterCodingException {
+        int first = 0;
+        while (first < bytes.length && bytes[first] >= 0) {
+            first++;
+        }
+        if (first == bytes.length) {
+            return;
+        }
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder(); // reports malformed input
+        ByteBuffer in = ByteBuffer.wrap(bytes, first, bytes.length - first);
+        CharBuffer out = CharBuffer.allocate(1024);
+        CoderResult result;
+        do {
+            out.clear();
+            result = decoder.decode(in, out, true);
+            if (result.isError()) {
+                result.throwException();
+            }
+        } while (result.isOverflow());
+        out.clear();
+        result = decoder.flush(out);
+        if (result.isError()) {
+            result.throwException();
+        }
     }
 
     private static Object read(JsonParser parser, JsonToken token) throws IOException {

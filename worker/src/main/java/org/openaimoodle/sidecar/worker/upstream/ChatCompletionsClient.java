@@ -1,7 +1,6 @@
 package org.openaimoodle.sidecar.worker.upstream;
 
 import java.io.IOException;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,25 +28,22 @@ public final class ChatCompletionsClient {
     private final URI uri;
     private final String apiKey;
     private final String model;
-    private final Duration connectTimeout;
     private final RetryPolicy policy;
     private final SecretMasker masker;
 
     /**
-     * @param transport      how bytes travel
-     * @param uri            the normalized endpoint
-     * @param apiKey         sent as {@code Authorization: Bearer}
-     * @param model          the model name
-     * @param connectTimeout longest wait for a connection
-     * @param policy         retry policy
+     * @param transport how bytes travel (it holds the connect timeout and the answer size bound)
+     * @param uri       the normalized endpoint
+     * @param apiKey    sent as {@code Authorization: Bearer}
+     * @param model     the model name
+     * @param policy    retry policy
      */
     public ChatCompletionsClient(UpstreamTransport transport, URI uri, String apiKey, String model,
-                                 Duration connectTimeout, RetryPolicy policy) {
+                                 RetryPolicy policy) {
         this.transport = transport;
         this.uri = uri;
         this.apiKey = apiKey;
         this.model = model;
-        this.connectTimeout = connectTimeout;
         this.policy = policy;
         String[] credentials = SecretMasker.urlCredentials(uri.toString());
         this.masker = SecretMasker.of(apiKey, credentials.length > 0 ? credentials[0] : null,
@@ -75,8 +71,7 @@ public final class ChatCompletionsClient {
                 throw timeout(deadline, attempt - 1);
             }
             try {
-                TransportResponse response = transport.post(uri, headers, body, min(connectTimeout, remaining),
-                        remaining);
+                TransportResponse response = transport.post(uri, headers, body, remaining);
                 if (response.status() / 100 == 2) {
                     return content(response, attempt);
                 }
@@ -86,11 +81,15 @@ public final class ChatCompletionsClient {
                 }
                 hint = RetryPolicy.serverHint(response.header("retry-after-ms"), response.header("retry-after"),
                         Instant.now());
-            } catch (SocketTimeoutException e) {
-                // A read timeout uses up the deadline; only a connect timeout leaves time to retry.
-                failure = deadline.remaining().isZero() ? timeout(deadline, attempt) : unreachable(e, attempt);
+            } catch (ReplyTooLargeException e) {
+                // Asking again would fetch the same oversized answer.
+                throw new UpstreamException(UpstreamException.Kind.ERROR, "the AI service sent an answer larger "
+                        + "than " + e.limit() + " bytes (SIDECAR_MAX_UPSTREAM_REPLY_BYTES); lower MAX_TOKENS or "
+                        + "raise the limit", attempt);
             } catch (IOException e) {
-                failure = unreachable(e, attempt);
+                // Whatever broke once the deadline had passed (a read timeout, a connect cut short, a socket
+                // closed at the deadline) is the deadline's doing; earlier, a connection failure is retried.
+                failure = deadline.remaining().isZero() ? timeout(deadline, attempt) : unreachable(e, attempt);
             }
             Optional<Duration> delay = policy.delayBeforeRetry(attempt - 1, hint, deadline.remaining(),
                     ThreadLocalRandom.current().nextDouble());
@@ -187,9 +186,5 @@ public final class ChatCompletionsClient {
     private static String seconds(Duration duration) {
         long millis = duration.toMillis();
         return millis % 1000 == 0 ? Long.toString(millis / 1000) : Double.toString(millis / 1000.0);
-    }
-
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
     }
 }

@@ -24,6 +24,9 @@ import io.helidon.webclient.http1.Http1Client;
  * of concurrent requests each get a connection instead of queueing for one. The HTTP/1.1 client is used
  * directly: the generic {@code WebClient} looks up the protocol of every request in an LRU cache whose
  * {@code get} takes a write lock, and with 2,000 requests in flight that lock serialized them all.
+ *
+ * <p>The whole exchange is bounded by {@link ExchangeWatchdog}; the connect timeout is the client's (Helidon
+ * has none per request), cut short by the watchdog when less time is left.
  */
 public final class HelidonTransport implements UpstreamTransport {
     /** JDK properties through which a proxy can be configured (java.net docs, "Networking Properties"). */
@@ -32,17 +35,20 @@ public final class HelidonTransport implements UpstreamTransport {
 
     private final Duration connectTimeout;
     private final int idleConnections;
+    private final int maxReplyBytes;
     private volatile Http1Client client;
 
     /**
      * Creates the transport; the WebClient itself is built by {@link #warmUp()} or the first request.
      *
-     * @param connectTimeout   TCP/TLS connect timeout (fixed per client, so the per-call value is not used)
-     * @param idleConnections  how many idle keep-alive connections to keep per host
+     * @param connectTimeout  TCP connect timeout (shortened to the time left by the deadline's interrupt)
+     * @param idleConnections how many idle keep-alive connections to keep per host
+     * @param maxReplyBytes   longest answer body read
      */
-    public HelidonTransport(Duration connectTimeout, int idleConnections) {
+    public HelidonTransport(Duration connectTimeout, int idleConnections, int maxReplyBytes) {
         this.connectTimeout = connectTimeout;
         this.idleConnections = idleConnections;
+        this.maxReplyBytes = maxReplyBytes;
     }
 
     /**
@@ -84,16 +90,27 @@ public final class HelidonTransport implements UpstreamTransport {
     }
 
     @Override
-    public TransportResponse post(URI uri, Map<String, String> headers, byte[] body, Duration connectTimeout,
-                                  Duration timeout) throws IOException {
-        var request = client().post().uri(uri).readTimeout(timeout);
+    public TransportResponse post(URI uri, Map<String, String> headers, byte[] body, Duration timeout)
+            throws IOException {
+        return ExchangeWatchdog.within(timeout, () -> exchange(uri, headers, body, timeout));
+    }
+
+    private TransportResponse exchange(URI uri, Map<String, String> headers, byte[] body, Duration timeout)
+            throws IOException {
+        var request = client().post().uri(uri)
+                .readTimeout(ExchangeWatchdog.socketTimeout(timeout));
         headers.forEach((name, value) -> request.header(HeaderNames.create(name), value));
         try (HttpClientResponse response = request.submit(body)) {
             Map<String, String> responseHeaders = new HashMap<>();
             for (Header header : response.headers()) {
                 responseHeaders.putIfAbsent(header.name().toLowerCase(Locale.ROOT), header.get());
             }
-            byte[] responseBody = response.entity().hasEntity() ? response.entity().as(byte[].class) : new byte[0];
+            byte[] responseBody = new byte[0];
+            if (response.entity().hasEntity()) {
+                // Closing the response afterwards closes the connection when the body was not read to its end.
+                responseBody = ReplyTooLargeException.readBounded(response.entity().inputStream(),
+                        response.headers().contentLength().orElse(-1), maxReplyBytes);
+            }
             return new TransportResponse(response.status().code(), responseHeaders, responseBody);
         } catch (UncheckedIOException e) {
             throw e.getCause(); // unwrap, so timeouts stay SocketTimeoutException for the caller

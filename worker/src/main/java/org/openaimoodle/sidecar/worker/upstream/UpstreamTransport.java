@@ -8,19 +8,23 @@ import java.util.Map;
 /**
  * Sends one HTTP POST. Two implementations share {@link ChatCompletionsClient}'s retry policy and error
  * mapping: Helidon WebClient in HTTP mode (pooled), and {@code HttpURLConnection} in stdio mode, whose
- * start-up is far cheaper for a process that answers one request.
+ * start-up is far cheaper for a process that answers one request. Both are built with the connect timeout
+ * ({@code SIDECAR_CONNECT_TIMEOUT}) and the bound of an answer's size ({@code SIDECAR_MAX_UPSTREAM_REPLY_BYTES}).
  */
 public interface UpstreamTransport {
     /**
-     * @param uri            target
-     * @param headers        request headers (Content-Type and Authorization included)
-     * @param body           request body
-     * @param connectTimeout longest wait for the connection
-     * @param timeout        longest wait for the whole response
+     * Sends the request and reads the whole answer, all within {@code timeout}: connecting takes at most the
+     * transport's connect timeout or {@code timeout}, whichever is shorter, and an exchange still running at
+     * {@code timeout} (a peer that trickles bytes or never completes TLS) is aborted.
+     *
+     * @param uri     target
+     * @param headers request headers (Content-Type and Authorization included)
+     * @param body    request body
+     * @param timeout longest wait for the whole exchange, connecting included
      * @return the response, whatever its status
-     * @throws java.net.SocketTimeoutException when the response did not arrive in time
+     * @throws java.net.SocketTimeoutException when the exchange did not complete in time
+     * @throws ReplyTooLargeException          when the answer is over the size bound
      * @throws IOException                     when the connection failed or broke
      */
-    TransportResponse post(URI uri, Map<String, String> headers, byte[] body, Duration connectTimeout,
-                           Duration timeout) throws IOException;
+    TransportResponse post(URI uri, Map<String, String> headers, byte[] body, Duration timeout) throws IOException;
 }

@@ -59,4 +59,27 @@ class JsonTest {
         });
         assertEquals("{\"q\":\"say \\\"hi\\\"\\n\",\"none\":null,\"u\":\"Grüße ✓\",\"n\":7}", text);
     }
+
+    @Test
+    void rejectsMalformedUtf8ThatJacksonWouldTakeForText() throws IOException {
+        byte[] prefix = "{\"content\":\"a".getBytes(StandardCharsets.US_ASCII);
+        byte[][] malformed = {
+            {(byte) 0xC0, (byte) 0xAF},                          // overlong '/'
+            {(byte) 0xE0, (byte) 0x80, (byte) 0xAF},             // overlong '/', three bytes
+            {(byte) 0xED, (byte) 0xA0, (byte) 0x80},             // a UTF-16 surrogate encoded in UTF-8
+            {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, // beyond U+10FFFF
+            {(byte) 0x80},                                       // a lone continuation byte
+            {(byte) 0xC3},                                       // a truncated sequence
+        };
+        for (byte[] bad : malformed) {
+            byte[] document = new byte[prefix.length + bad.length + 2];
+            System.arraycopy(prefix, 0, document, 0, prefix.length);
+            System.arraycopy(bad, 0, document, prefix.length, bad.length);
+            document[document.length - 2] = '"';
+            document[document.length - 1] = '}';
+            assertThrows(IOException.class, () -> Json.parse(document), java.util.HexFormat.of().formatHex(bad));
+        }
+        assertEquals("aGrüße ✓𝄞", Json.path(Json.parse("{\"content\":\"aGrüße ✓𝄞\"}"
+                .getBytes(StandardCharsets.UTF_8)), "content"));
+    }
 }

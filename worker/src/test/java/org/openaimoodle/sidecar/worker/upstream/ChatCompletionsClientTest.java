@@ -30,7 +30,8 @@ class ChatCompletionsClientTest {
     @BeforeAll
     static void startUpstream() throws IOException {
         upstream = FakeUpstream.start();
-        helidon = new HelidonTransport(Duration.ofSeconds(2), 16);
+        helidon = new HelidonTransport(Duration.ofSeconds(2), 16, 1 << 20);
+        helidon.warmUp(); // as HTTP mode does at start: building the client is not part of a request
     }
 
     @AfterAll
@@ -44,12 +45,12 @@ class ChatCompletionsClientTest {
     }
 
     static Stream<UpstreamTransport> transports() {
-        return Stream.of(helidon, new UrlConnectionTransport());
+        return Stream.of(helidon, new UrlConnectionTransport(Duration.ofSeconds(2), 1 << 20));
     }
 
     private static ChatCompletionsClient client(UpstreamTransport transport) {
         return new ChatCompletionsClient(transport, ChatCompletionsUrl.normalize(upstream.baseUrl()), KEY,
-                "gpt-test", Duration.ofSeconds(2), RetryPolicy.DEFAULT);
+                "gpt-test", RetryPolicy.DEFAULT);
     }
 
     @ParameterizedTest
@@ -91,7 +92,7 @@ class ChatCompletionsClientTest {
 
     @org.junit.jupiter.api.Test
     void aKeyEchoedAcrossTheCutOfTheUpstreamMessageIsStillMasked() {
-        ChatCompletionsClient client = client(new UrlConnectionTransport());
+        ChatCompletionsClient client = client(new UrlConnectionTransport(Duration.ofSeconds(2), 1 << 20));
         for (int offset = 460; offset <= 505; offset++) {
             upstream.enqueue(FakeAnswer.error(401, ".".repeat(offset) + "Authorization: " + KEY + " echoed"));
             UpstreamException e = assertThrows(UpstreamException.class,
@@ -112,7 +113,7 @@ class ChatCompletionsClientTest {
         }
         ChatCompletionsClient dead = new ChatCompletionsClient(transport,
                 URI.create("http://moodle:Pa55wordXyz@127.0.0.1:" + deadPort + "/v1/chat/completions"), KEY, "m",
-                Duration.ofSeconds(1), RetryPolicy.DEFAULT);
+                RetryPolicy.DEFAULT);
         UpstreamException e = assertThrows(UpstreamException.class,
                 () -> dead.complete(HELLO, 10, Deadline.after(Duration.ofSeconds(10))));
         assertTrue(e.getMessage().contains("http://127.0.0.1:" + deadPort + " ("), e.getMessage());
@@ -141,8 +142,7 @@ class ChatCompletionsClientTest {
             deadPort = socket.getLocalPort();
         }
         ChatCompletionsClient dead = new ChatCompletionsClient(transport,
-                URI.create("http://127.0.0.1:" + deadPort + "/v1/chat/completions"), KEY, "m", Duration.ofSeconds(1),
-                RetryPolicy.DEFAULT);
+                URI.create("http://127.0.0.1:" + deadPort + "/v1/chat/completions"), KEY, "m", RetryPolicy.DEFAULT);
         long start = System.nanoTime();
         UpstreamException e = assertThrows(UpstreamException.class,
                 () -> dead.complete(HELLO, 10, Deadline.after(Duration.ofSeconds(10))));

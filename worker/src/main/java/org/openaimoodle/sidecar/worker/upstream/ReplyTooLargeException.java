@@ -1,0 +1,44 @@
+package org.openaimoodle.sidecar.worker.upstream;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * The upstream's answer is larger than {@code SIDECAR_MAX_UPSTREAM_REPLY_BYTES}: it is not read further (an
+ * unbounded read of a misbehaving upstream's answer would end in an OutOfMemoryError), and the request
+ * fails with {@code upstream_error} without a retry, which would only fetch the same answer again.
+ */
+public final class ReplyTooLargeException extends IOException {
+    private final int limit;
+
+    ReplyTooLargeException(int limit) {
+        super("answer larger than " + limit + " bytes");
+        this.limit = limit;
+    }
+
+    /** @return the bound that was exceeded, in bytes */
+    public int limit() {
+        return limit;
+    }
+
+    /**
+     * Reads a whole answer body, at most {@code maxBytes} of it.
+     *
+     * @param in             the body
+     * @param declaredLength its Content-Length, or -1 when not given (chunked)
+     * @param maxBytes       the bound
+     * @return the body
+     * @throws ReplyTooLargeException when it is (or says it is) longer than the bound
+     * @throws IOException            when reading fails
+     */
+    static byte[] readBounded(InputStream in, long declaredLength, int maxBytes) throws IOException {
+        if (declaredLength > maxBytes) {
+            throw new ReplyTooLargeException(maxBytes);
+        }
+        byte[] body = in.readNBytes(maxBytes + 1);
+        if (body.length > maxBytes) {
+            throw new ReplyTooLargeException(maxBytes);
+        }
+        return body;
+    }
+}
