@@ -71,7 +71,12 @@ public final class ConfigLoader {
                 seconds("SIDECAR_CONNECT_TIMEOUT", 5),
                 find("SIDECAR_TOKEN").map(Value::text),
                 integer("SIDECAR_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
-                integer("SIDECAR_MAX_CONCURRENT_REQUESTS", 4096, 1, 1_000_000),
+                integer("SIDECAR_MAX_CONCURRENT_REQUESTS", 1024, 1, 1_000_000),
+                integer("SIDECAR_MAX_CONNECTIONS", 2048, 2, 1_000_000),
+                seconds("SIDECAR_IDLE_TIMEOUT", 30),
+                seconds("SIDECAR_HEADER_TIMEOUT", 10),
+                java.util.Arrays.stream(text("SIDECAR_ALLOWED_HOSTS", "").split(",")).map(String::strip)
+                        .filter(h -> !h.isEmpty()).toList(),
                 new Prompts(
                         text("SIDECAR_PROMPT_CHAT_SYSTEM", original.chatSystem()),
                         text("SIDECAR_PROMPT_SUMMARIZE_SYSTEM", original.summarizeSystem()),

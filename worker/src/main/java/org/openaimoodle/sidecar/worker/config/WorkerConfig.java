@@ -24,6 +24,14 @@ import java.util.Optional;
  * @param maxBodyBytes         {@code SIDECAR_MAX_BODY_BYTES} (default 1 MiB): larger /ai bodies get 413
  * @param maxConcurrentRequests {@code SIDECAR_MAX_CONCURRENT_REQUESTS} (default 4096): /ai requests in flight
  *                             beyond this get 503 + Retry-After instead of queueing
+ * @param maxConnections       {@code SIDECAR_MAX_CONNECTIONS} (default 2048): connections held open; a new one
+ *                             over the cap closes the one idle the longest (else it gets 503)
+ * @param idleTimeout          {@code SIDECAR_IDLE_TIMEOUT} (default 30 s): a connection with no request for this
+ *                             long (after accept or its last answer) is closed
+ * @param headerTimeout        {@code SIDECAR_HEADER_TIMEOUT} (default 10 s): a request head (request line and
+ *                             headers) not complete this long after its first byte closes the connection
+ * @param allowedHosts         {@code SIDECAR_ALLOWED_HOSTS} (default none): comma-separated host names accepted
+ *                             in the {@code Host} header besides loopback names/addresses and SIDECAR_HOST
  * @param prompts              the action prompts ({@code SIDECAR_PROMPT_*})
  * @param httpMode             {@code --http-mode}: serve HTTP instead of stdio
  * @param supervised           {@code SIDECAR_SUPERVISED=1}: started by the supervisor (no log timestamps,
@@ -42,6 +50,10 @@ public record WorkerConfig(
         Optional<String> token,
         int maxBodyBytes,
         int maxConcurrentRequests,
+        int maxConnections,
+        Duration idleTimeout,
+        Duration headerTimeout,
+        java.util.List<String> allowedHosts,
         Prompts prompts,
         boolean httpMode,
         boolean supervised) {

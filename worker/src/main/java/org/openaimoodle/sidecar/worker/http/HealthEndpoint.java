@@ -3,6 +3,7 @@ package org.openaimoodle.sidecar.worker.http;
 import java.nio.charset.StandardCharsets;
 
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -11,12 +12,15 @@ import io.helidon.webserver.http.ServerResponse;
 /**
  * {@code GET /health}: {@code 200 {"status":"healthy",…}}, or {@code 503 {"status":"draining",…}} once the
  * worker drains for shutdown. Exactly these two fields: the supervisor and admins' probes compare them.
+ * {@code HEAD /health} answers the same status without a body (monitoring tools use it).
  */
 final class HealthEndpoint implements HttpService {
     private static final byte[] HEALTHY = "{\"status\":\"healthy\",\"service\":\"openai-moodle-sidecar\"}"
             .getBytes(StandardCharsets.UTF_8);
     private static final byte[] DRAINING = "{\"status\":\"draining\",\"service\":\"openai-moodle-sidecar\"}"
             .getBytes(StandardCharsets.UTF_8);
+
+    private static final byte[] NO_BODY = new byte[0];
 
     private final RequestGate gate;
 
@@ -27,15 +31,17 @@ final class HealthEndpoint implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         rules.get("/health", this::health)
-                .any("/health", (req, res) -> RoutingErrors.methodNotAllowed(res, "GET", "/health"));
+                .head("/health", this::health)
+                .any("/health", (req, res) -> RoutingErrors.methodNotAllowed(res, "GET, HEAD", "/health"));
     }
 
     private void health(ServerRequest req, ServerResponse res) {
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        boolean head = req.prologue().method() == Method.HEAD;
         if (gate.draining()) {
-            JsonReplies.sendRetryLater(res, DRAINING);
+            JsonReplies.sendRetryLater(res, head ? NO_BODY : DRAINING);
         } else {
-            JsonReplies.send(res, 200, HEALTHY);
+            JsonReplies.send(res, 200, head ? NO_BODY : HEALTHY);
         }
     }
 }

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 
 import org.openaimoodle.sidecar.worker.action.ActionService;
 import org.openaimoodle.sidecar.worker.action.Outcome;
+import org.openaimoodle.sidecar.worker.http.ReplyStatus;
 import org.openaimoodle.sidecar.worker.log.AccessLog;
 
 /**
@@ -40,7 +41,8 @@ public final class StdioMode {
             replies.writeBytes(outcome.reply().toJson());
             replies.write('\n');
             replies.flush();
-            AccessLog.record(outcome.action(), outcome.userId(), outcome.reply().outcome(), outcome.httpStatus(),
+            AccessLog.record(outcome.action(), outcome.userId(), outcome.reply().outcome(),
+                    ReplyStatus.of(outcome.reply()),
                     (System.nanoTime() - start) / 1_000_000);
         }
         return 0;
