@@ -38,7 +38,7 @@ final class ConnectionGuard implements ServerConnectionSelector {
     private final Set<GuardedConnection> open = ConcurrentHashMap.newKeySet();
 
     /**
-     * @param http1          Helidon's HTTP/1.1 settings; {@link #listener()} must be among its listeners
+     * @param http1          Helidon's HTTP/1.1 settings; {@link #receiveListener()} and {@link #sendListener()} must be its listeners
      * @param maxConnections connections kept open at most
      * @param idleTimeout    longest wait for the first byte of a request
      * @param headerTimeout  longest time from that byte to the end of the request head
@@ -53,14 +53,19 @@ final class ConnectionGuard implements ServerConnectionSelector {
         Thread.ofPlatform().daemon().name("connection-sweeper").start(() -> sweepEvery(periodMillis));
     }
 
-    /** @return the listener that tells each connection where it is in the request cycle */
-    static Http1ConnectionListener listener() {
+    /** @return the receive listener: a complete request head makes its connection busy */
+    static Http1ConnectionListener receiveListener() {
         return new Http1ConnectionListener() {
             @Override
             public void headers(ConnectionContext ctx, Headers headers) {
                 GuardedConnection.of(ctx).ifPresent(GuardedConnection::headComplete);
             }
+        };
+    }
 
+    /** @return the send listener: an answer makes its connection idle (separate: it also sees response headers) */
+    static Http1ConnectionListener sendListener() {
+        return new Http1ConnectionListener() {
             @Override
             public void status(ConnectionContext ctx, Status status) {
                 GuardedConnection.of(ctx).ifPresent(GuardedConnection::answered);

@@ -1,6 +1,7 @@
 package org.openaimoodle.sidecar.worker.http;
 
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http1.Http1Config;
 
 import org.openaimoodle.sidecar.worker.action.ActionService;
@@ -63,24 +64,34 @@ public final class HttpMode {
         return server.port();
     }
 
-    @SuppressWarnings("removal") // validateRequestHostHeader: see below
     private static WebServer server(WorkerConfig config, ActionService service, RequestGate gate) {
+        WebServerConfig.Builder server = WebServer.builder()
+                .host(config.host())
+                .port(config.port())
+                .shutdownHook(false); // ours drains first, then stops the server
+        return configure(server, config, service, gate).build();
+    }
+
+    /**
+     * Everything but the address: connection handling and routes; the route tests configure their server with it.
+     *
+     * @return the same builder
+     */
+    @SuppressWarnings("removal") // validateRequestHostHeader: see below
+    static WebServerConfig.Builder configure(WebServerConfig.Builder server, WorkerConfig config,
+                                             ActionService service, RequestGate gate) {
         Http1Config http1 = Http1Config.builder()
-                .addReceiveListener(ConnectionGuard.listener())
-                .addSendListener(ConnectionGuard.listener())
+                .addReceiveListener(ConnectionGuard.receiveListener())
+                .addSendListener(ConnectionGuard.sendListener())
                 // HTTP/1.0 requests may lack Host; RequestHygiene decides which Host values are served.
                 .validateRequestHostHeader(false)
                 .build();
         ConnectionGuard guard = new ConnectionGuard(http1, config.maxConnections(), config.idleTimeout(),
                 config.headerTimeout());
-        return WebServer.builder()
-                .host(config.host())
-                .port(config.port())
-                .shutdownHook(false) // ours drains first, then stops the server
+        return server
                 .protocolsDiscoverServices(false) // the guard is the only connection selector (see there)
                 .addConnectionSelector(guard)
                 .maxTcpConnections(config.maxConnections() + ACCEPT_RESERVE)
-                .routing(routing -> HttpRoutes.routing(routing, config, service, gate))
-                .build();
+                .routing(routing -> HttpRoutes.routing(routing, config, service, gate));
     }
 }
