@@ -22,7 +22,8 @@ import java.util.Optional;
  * @param connectTimeout       {@code SIDECAR_CONNECT_TIMEOUT} (default 5 s): TCP/TLS connect timeout upstream
  * @param token                {@code SIDECAR_TOKEN}: if present, /ai requires {@code Authorization: Bearer <token>}
  * @param maxBodyBytes         {@code SIDECAR_MAX_BODY_BYTES} (default 1 MiB): larger /ai bodies get 413
- * @param maxConcurrentRequests {@code SIDECAR_MAX_CONCURRENT_REQUESTS} (default 1024, held with the default heap): /ai in flight
+ * @param maxConcurrentRequests {@code SIDECAR_MAX_CONCURRENT_REQUESTS} (default 1024, held with the default heap):
+ *                             /ai requests in flight
  *                             beyond this get 503 + Retry-After instead of queueing
  * @param maxConnections       {@code SIDECAR_MAX_CONNECTIONS} (default 2048): connections held open; a new one
  *                             over the cap closes the one idle the longest (else it gets 503)
