@@ -17,6 +17,7 @@ import org.openaimoodle.sidecar.worker.log.LogSetup;
 import org.openaimoodle.sidecar.worker.stdio.StdioMode;
 import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsClient;
 import org.openaimoodle.sidecar.worker.upstream.RetryPolicy;
+import org.openaimoodle.sidecar.worker.upstream.UpstreamTransport;
 import org.openaimoodle.sidecar.worker.upstream.UrlConnectionTransport;
 
 /**
@@ -53,19 +54,36 @@ public final class Main {
             return;
         }
         LogSetup.select(config.httpMode(), !config.supervised());
-        if (config.httpMode()) {
-            try {
-                org.openaimoodle.sidecar.worker.http.HttpMode.start(config);
-            } catch (org.openaimoodle.sidecar.worker.http.PortUnavailableException e) {
-                System.err.println("ERROR " + e.getMessage());
-                System.exit(ExitCodes.FAILED); // the port is held by another process, or the host is wrong
-            }
-            return; // the server's threads keep the process alive until SIGTERM or stdin EOF
+        if (!config.httpMode()) {
+            System.setOut(System.err); // stray prints (libraries, JVM) must not corrupt the JSON replies
         }
-        System.setOut(System.err); // stray prints (libraries, JVM) must not corrupt the JSON replies
+        // HttpMode is only touched in HTTP mode: stdio mode must not load the web server's classes.
+        UpstreamTransport transport = config.httpMode()
+                ? org.openaimoodle.sidecar.worker.http.HttpMode.upstreamTransport(config)
+                : new UrlConnectionTransport(config.connectTimeout(), config.maxUpstreamReplyBytes());
+        ActionService service = service(config, transport);
+        if (!config.httpMode()) {
+            System.exit(StdioMode.run(service, System.in, stdout, config.maxBodyBytes()));
+        }
+        try {
+            org.openaimoodle.sidecar.worker.http.HttpMode.start(config, service, transport);
+        } catch (org.openaimoodle.sidecar.worker.http.PortUnavailableException e) {
+            System.err.println("ERROR " + e.getMessage());
+            System.exit(ExitCodes.FAILED); // the port is held by another process, or the host is wrong
+        }
+        // the server's threads keep the process alive until SIGTERM or stdin EOF
+    }
+
+    /**
+     * The one place the actions and their upstream client are built, for both modes.
+     *
+     * @param config    the configuration
+     * @param transport how the client reaches the upstream
+     * @return the action service; its client is absent without an API key
+     */
+    static ActionService service(WorkerConfig config, UpstreamTransport transport) {
         Optional<ChatCompletionsClient> client = config.apiKey().map(key -> new ChatCompletionsClient(
-                new UrlConnectionTransport(config.connectTimeout(), config.maxUpstreamReplyBytes()),
-                config.chatCompletionsUri(), key, config.model(), RetryPolicy.DEFAULT));
-        System.exit(StdioMode.run(new ActionService(config, client), System.in, stdout, config.maxBodyBytes()));
+                transport, config.chatCompletionsUri(), key, config.model(), RetryPolicy.DEFAULT));
+        return new ActionService(config, client);
     }
 }

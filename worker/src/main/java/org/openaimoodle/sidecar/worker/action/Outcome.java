@@ -8,8 +8,4 @@ package org.openaimoodle.sidecar.worker.action;
  * @param reply  the reply envelope
  */
 public record Outcome(String action, String userId, Reply reply) {
-    /** @return the HTTP status of this reply: 400 for a body that is not a JSON object, else 200 */
-    public int httpStatus() {
-        return !reply.success() && reply.code() == ErrorCode.INVALID_JSON ? 400 : 200;
-    }
 }

@@ -41,6 +41,10 @@ public final class ConfigLoader {
                 sources.integer(SIDECAR_MAX_BODY_BYTES),
                 sources.integer(SIDECAR_MAX_CONCURRENT_REQUESTS),
                 sources.integer(SIDECAR_MAX_UPSTREAM_REPLY_BYTES),
+                sources.integer(SIDECAR_MAX_CONNECTIONS),
+                sources.duration(SIDECAR_IDLE_TIMEOUT),
+                sources.duration(SIDECAR_HEADER_TIMEOUT),
+                sources.list(SIDECAR_ALLOWED_HOSTS),
                 new Prompts(
                         sources.optionalText(SIDECAR_PROMPT_CHAT_SYSTEM).orElse(original.chatSystem()),
                         sources.optionalText(SIDECAR_PROMPT_SUMMARIZE_SYSTEM).orElse(original.summarizeSystem()),

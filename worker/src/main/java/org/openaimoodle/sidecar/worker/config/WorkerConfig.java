@@ -28,11 +28,20 @@ import org.openaimoodle.sidecar.common.SharedSettings;
  * @param connectTimeout       {@code SIDECAR_CONNECT_TIMEOUT} (default 5 s): TCP/TLS connect timeout upstream
  * @param token                {@code SIDECAR_TOKEN}: if present, /ai requires {@code Authorization: Bearer <token>}
  * @param maxBodyBytes         {@code SIDECAR_MAX_BODY_BYTES} (default 1 MiB): larger /ai bodies get 413
- * @param maxConcurrentRequests {@code SIDECAR_MAX_CONCURRENT_REQUESTS} (default 4096): /ai requests in flight
+ * @param maxConcurrentRequests {@code SIDECAR_MAX_CONCURRENT_REQUESTS} (default 1024, held with the default heap):
+ *                             /ai requests in flight
  *                             beyond this get 503 + Retry-After instead of queueing
  * @param maxUpstreamReplyBytes {@code SIDECAR_MAX_UPSTREAM_REPLY_BYTES} (default 4 MiB, 1 KiB to 8 MiB): an
  *                             upstream answer larger than this is not read further and fails as
  *                             {@code upstream_error}; the upper end still fits the stdio worker's heap
+ * @param maxConnections       {@code SIDECAR_MAX_CONNECTIONS} (default 2048): connections held open; a new one
+ *                             over the cap closes the one idle the longest (else it gets 503)
+ * @param idleTimeout          {@code SIDECAR_IDLE_TIMEOUT} (default 30 s): a connection with no request for this
+ *                             long (after accept or its last answer) is closed
+ * @param headerTimeout        {@code SIDECAR_HEADER_TIMEOUT} (default 10 s): a request head (request line and
+ *                             headers) not complete this long after its first byte closes the connection
+ * @param allowedHosts         {@code SIDECAR_ALLOWED_HOSTS} (default none): comma-separated host names accepted
+ *                             in the {@code Host} header besides loopback names/addresses and SIDECAR_HOST
  * @param prompts              the action prompts ({@code SIDECAR_PROMPT_*})
  * @param httpMode             {@code --http-mode}: serve HTTP instead of stdio
  * @param supervised           {@code SIDECAR_SUPERVISED=1}: started by the supervisor (no log timestamps,
@@ -52,6 +61,10 @@ public record WorkerConfig(
         int maxBodyBytes,
         int maxConcurrentRequests,
         int maxUpstreamReplyBytes,
+        int maxConnections,
+        Duration idleTimeout,
+        Duration headerTimeout,
+        java.util.List<String> allowedHosts,
         Prompts prompts,
         boolean httpMode,
         boolean supervised) {

@@ -31,7 +31,16 @@ public final class WorkerSettings {
             "SIDECAR_MAX_UPSTREAM_REPLY_BYTES", 4 * 1024 * 1024, 1024, 8 * 1024 * 1024,
             "largest upstream answer read; a larger one is upstream_error, not retried"));
     public static final Setting SIDECAR_MAX_CONCURRENT_REQUESTS = TABLE.add(Setting.integer(
-            "SIDECAR_MAX_CONCURRENT_REQUESTS", 4096, 1, 1_000_000, "/ai requests in flight; more get 503"));
+            "SIDECAR_MAX_CONCURRENT_REQUESTS", 1024, 1, 1_000_000, "/ai requests in flight; more get 503"));
+    public static final Setting SIDECAR_MAX_CONNECTIONS = TABLE.add(Setting.integer("SIDECAR_MAX_CONNECTIONS", 2048,
+            2, 1_000_000, "connections held open; over it the one idle the longest is closed, else the new one "
+                    + "gets 503"));
+    public static final Setting SIDECAR_IDLE_TIMEOUT = TABLE.add(Setting.duration("SIDECAR_IDLE_TIMEOUT", "30",
+            "0.1", "1h", "a connection with no request this long after accept or its last answer is closed"));
+    public static final Setting SIDECAR_HEADER_TIMEOUT = TABLE.add(Setting.duration("SIDECAR_HEADER_TIMEOUT", "10",
+            "0.1", "1h", "request line and headers must be complete this long after their first byte"));
+    public static final Setting SIDECAR_ALLOWED_HOSTS = TABLE.add(Setting.list("SIDECAR_ALLOWED_HOSTS", null,
+            "Host names served besides loopback names/addresses and SIDECAR_HOST (else 403)"));
     public static final Setting SIDECAR_PROMPT_CHAT_SYSTEM = TABLE.add(Setting.text("SIDECAR_PROMPT_CHAT_SYSTEM",
             null, "chat's system prompt").shownAs("the original"));
     public static final Setting SIDECAR_PROMPT_SUMMARIZE_SYSTEM = TABLE.add(Setting.text(

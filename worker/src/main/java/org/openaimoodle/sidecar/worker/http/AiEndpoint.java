@@ -8,6 +8,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.RequestException;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -21,8 +23,9 @@ import org.openaimoodle.sidecar.worker.log.AccessLog;
 
 /**
  * {@code POST /ai}: the HTTP face of {@link ActionService}. Adds what only HTTP has: the shared-token check
- * (401), the body limit (413), admission by {@link RequestGate} (503 + Retry-After), and one access line
- * per request whatever its fate.
+ * (401), {@code Content-Type: application/json} (415: a web page can post text/plain without a CORS preflight),
+ * the body limit (413), bad body framing (400), admission by {@link RequestGate} (503 + Retry-After), and one
+ * access line per request whatever its fate. An answer given before the body is read closes the connection.
  */
 final class AiEndpoint implements HttpService {
     private final ActionService service;
@@ -46,29 +49,65 @@ final class AiEndpoint implements HttpService {
     private void ai(ServerRequest req, ServerResponse res) throws IOException {
         long start = System.nanoTime();
         if (!authorized(req)) {
-            answer(res, start, null, 401, Reply.failure(ErrorCode.UNAUTHORIZED, "Missing or wrong token: send "
+            answerEarly(res, start, 401, Reply.failure(ErrorCode.UNAUTHORIZED, "Missing or wrong token: send "
                     + "'Authorization: Bearer <SIDECAR_TOKEN>'"));
             return;
         }
+        if (!json(req)) {
+            answerEarly(res, start, 415, Reply.failure(ErrorCode.INVALID_REQUEST,
+                    "Send the request as JSON: 'Content-Type: application/json'"));
+            return;
+        }
         switch (gate.tryEnter()) {
-            case DRAINING -> answer(res, start, null, 503, Reply.failure(ErrorCode.UNAVAILABLE,
+            case DRAINING -> answerEarly(res, start, 503, Reply.failure(ErrorCode.UNAVAILABLE,
                     "The sidecar is shutting down; retry in a moment"));
-            case OVER_LIMIT -> answer(res, start, null, 503, Reply.failure(ErrorCode.UNAVAILABLE,
+            case OVER_LIMIT -> answerEarly(res, start, 503, Reply.failure(ErrorCode.UNAVAILABLE,
                     "Too many requests in flight (SIDECAR_MAX_CONCURRENT_REQUESTS); retry in a moment"));
             case ADMITTED -> {
                 try {
-                    byte[] body = readLimited(req);
-                    if (body == null) {
-                        answer(res, start, null, 413, Reply.failure(ErrorCode.PAYLOAD_TOO_LARGE, "Request body "
-                                + "is larger than " + maxBodyBytes + " bytes (SIDECAR_MAX_BODY_BYTES); send less"));
-                        return;
-                    }
-                    Outcome outcome = service.handle(body);
-                    answer(res, start, outcome, outcome.httpStatus(), outcome.reply());
+                    admitted(req, res, start);
                 } finally {
                     gate.leave();
                 }
             }
+        }
+    }
+
+    private void admitted(ServerRequest req, ServerResponse res, long start) throws IOException {
+        byte[] body;
+        try {
+            body = readLimited(req);
+        } catch (RequestException | IllegalArgumentException e) {
+            // Helidon's chunked decoder rejects a bad chunk size with a NumberFormatException (an
+            // IllegalArgumentException) or a RequestException, both of which its error handling makes a 500.
+            answerEarly(res, start, 400, Reply.failure(ErrorCode.INVALID_REQUEST,
+                    "Malformed request body (bad chunked encoding)"));
+            return;
+        }
+        if (body == null) {
+            answerEarly(res, start, 413, Reply.failure(ErrorCode.PAYLOAD_TOO_LARGE, "Request body "
+                    + "is larger than " + maxBodyBytes + " bytes (SIDECAR_MAX_BODY_BYTES); send less"));
+            return;
+        }
+        Outcome outcome = service.handle(body);
+        answer(res, start, outcome, ReplyStatus.of(outcome.reply()), outcome.reply());
+    }
+
+    /** An answer before the whole body was read: the connection closes after it (see {@link RequestHygiene}). */
+    private void answerEarly(ServerResponse res, long start, int status, Reply reply) {
+        res.header(HeaderValues.CONNECTION_CLOSE);
+        answer(res, start, null, status, reply);
+    }
+
+    /** @return whether the body is declared {@code application/json} (parameters such as charset allowed) */
+    private static boolean json(ServerRequest req) {
+        try {
+            return req.headers().contentType()
+                    .map(type -> "application".equalsIgnoreCase(type.mediaType().type())
+                            && "json".equalsIgnoreCase(type.mediaType().subtype()))
+                    .orElse(false);
+        } catch (IllegalArgumentException e) { // unparsable Content-Type
+            return false;
         }
     }
 

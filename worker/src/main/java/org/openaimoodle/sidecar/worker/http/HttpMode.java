@@ -1,85 +1,61 @@
 package org.openaimoodle.sidecar.worker.http;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.time.Duration;
-import java.util.Optional;
-
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http1.Http1Config;
 
 import org.openaimoodle.sidecar.common.SecretMasker;
 import org.openaimoodle.sidecar.worker.action.ActionService;
 import org.openaimoodle.sidecar.worker.config.WorkerConfig;
-import org.openaimoodle.sidecar.worker.log.LogSetup;
-import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsClient;
 import org.openaimoodle.sidecar.worker.upstream.HelidonTransport;
-import org.openaimoodle.sidecar.worker.upstream.RetryPolicy;
+import org.openaimoodle.sidecar.worker.upstream.UpstreamTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
- * HTTP mode: the Helidon SE server with {@code GET /health} and {@code POST /ai}, and its way out. SIGTERM
- * (or SIGINT) drains — health turns 503 {@code draining}, new /ai requests get 503, admitted ones finish within
- * the request deadline — then the process exits 0. Under the supervisor, EOF on stdin means the supervisor is
- * gone: the worker drains for at most a second and exits, so it never keeps the port (docs/internals.md).
+ * HTTP mode's wiring: the Helidon SE server on SIDECAR_HOST:SIDECAR_PORT with {@link HttpRoutes}, every connection
+ * guarded by {@link ConnectionGuard}, and its way out in {@link WorkerLifecycle}.
  */
 public final class HttpMode {
     private static final Logger LOG = LoggerFactory.getLogger("worker");
-    /** Drain budget after stdin EOF: the supervisor contract is "exit within 2 s". */
-    private static final Duration ORPHAN_DRAIN = Duration.ofSeconds(1);
+    /** Connections Helidon may accept beyond SIDECAR_MAX_CONNECTIONS, so that the guard can make room. */
+    private static final int ACCEPT_RESERVE = 16;
 
-    private final WorkerConfig config;
-    private final RequestGate gate;
-    private WebServer server;
-    private boolean stopped;
+    private HttpMode() {
+    }
 
-    private HttpMode(WorkerConfig config) {
-        this.config = config;
-        this.gate = new RequestGate(config.maxConcurrentRequests());
+    /**
+     * @param config the configuration
+     * @return the upstream transport of HTTP mode (Helidon's WebClient, pooled connections)
+     */
+    public static UpstreamTransport upstreamTransport(WorkerConfig config) {
+        return new HelidonTransport(config.connectTimeout(), Math.min(config.maxConcurrentRequests(), 1024),
+                config.maxUpstreamReplyBytes());
     }
 
     /**
      * Starts the server and returns once it listens; the process then lives until SIGTERM or stdin EOF.
      *
-     * @param config the configuration
+     * @param config    the configuration
+     * @param service   the actions behind /ai
+     * @param transport the transport {@code service} uses, warmed up in the background
      * @return the bound port
      * @throws PortUnavailableException when the server cannot listen on the configured host and port
      */
-    public static int start(WorkerConfig config) {
+    public static int start(WorkerConfig config, ActionService service, UpstreamTransport transport) {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
-        return new HttpMode(config).listen();
-    }
-
-    private int listen() {
-        HelidonTransport transport =
-                new HelidonTransport(config.connectTimeout(), Math.min(config.maxConcurrentRequests(), 1024),
-                        config.maxUpstreamReplyBytes());
-        Optional<ChatCompletionsClient> client = config.apiKey().map(key -> new ChatCompletionsClient(transport,
-                config.chatCompletionsUri(), key, config.model(), RetryPolicy.DEFAULT));
-        ActionService service = new ActionService(config, client);
-        server = WebServer.builder()
-                .host(config.host())
-                .port(config.port())
-                .shutdownHook(false) // ours drains first, then stops the server
-                .routing(routing -> routing
-                        .register(new HealthEndpoint(gate))
-                        .register(new AiEndpoint(service, gate, config.maxBodyBytes(), config.token()))
-                        .any((req, res) -> RoutingErrors.notFound(res, req.path().path())))
-                .build()
-                .start();
+        RequestGate gate = new RequestGate(config.maxConcurrentRequests());
+        WebServer server = server(config, service, gate).start();
         if (!server.isRunning()) {
             // Helidon logs the bind failure and returns a server that is not running (port -1) instead of
             // throwing; without this check the process would log "listening on ...:-1" and exit 0.
             throw new PortUnavailableException(config.host(), config.port());
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(this::onSignal, "drain"));
-        if (client.isPresent()) {
-            Thread.ofVirtual().name("webclient-warm-up").start(transport::warmUp);
-        }
-        if (config.supervised()) {
-            Thread.ofPlatform().daemon().name("supervisor-watch").start(this::exitWhenStdinCloses);
+        new WorkerLifecycle(gate, config.drainBudget(), server::stop).watch(config.supervised());
+        if (config.apiKey().isPresent() && transport instanceof HelidonTransport helidon) {
+            Thread.ofVirtual().name("webclient-warm-up").start(helidon::warmUp);
         }
         LOG.info("listening on http://{}:{} (model {}, upstream {}, API key {})", config.host(), server.port(),
                 config.model(), config.upstreamShown(), config.apiKey().map(SecretMasker::mask).orElse("not set"));
@@ -89,49 +65,34 @@ public final class HttpMode {
         return server.port();
     }
 
-    private void onSignal() {
-        stop(config.drainBudget());
-        // The JVM would exit 143 after SIGTERM; a drained stop is a clean stop (docs/internals.md: exit 0).
-        LogSetup.flush();
-        Runtime.getRuntime().halt(0);
+    private static WebServer server(WorkerConfig config, ActionService service, RequestGate gate) {
+        WebServerConfig.Builder server = WebServer.builder()
+                .host(config.host())
+                .port(config.port())
+                .shutdownHook(false); // ours drains first, then stops the server
+        return configure(server, config, service, gate).build();
     }
 
-    private void exitWhenStdinCloses() {
-        try (InputStream in = System.in) {
-            byte[] sink = new byte[256];
-            while (in.read(sink) >= 0) {
-                // the supervisor never writes; anything read is ignored
-            }
-        } catch (IOException e) {
-            // a broken pipe means the same as EOF
-        }
-        LOG.warn("stdin closed: the supervisor is gone; stopping");
-        // Drain in another thread and wait a bounded time: a SIGTERM drain already under way (which may last
-        // the whole request deadline) must not hold an orphan past the 2 s contract.
-        Thread stopper = Thread.ofPlatform().name("orphan-stop").start(() -> stop(ORPHAN_DRAIN));
-        try {
-            stopper.join(ORPHAN_DRAIN.plusMillis(500));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        LogSetup.flush();
-        Runtime.getRuntime().halt(0);
-    }
-
-    private synchronized void stop(Duration budget) {
-        if (stopped) {
-            return;
-        }
-        stopped = true;
-        LOG.info("draining: waiting up to {} ms for requests in flight", budget.toMillis());
-        try {
-            if (!gate.drain(budget)) {
-                LOG.warn("drain budget used up; stopping with requests still in flight");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        server.stop();
-        LOG.info("stopped");
+    /**
+     * Everything but the address: connection handling and routes; the route tests configure their server with it.
+     *
+     * @return the same builder
+     */
+    @SuppressWarnings("removal") // validateRequestHostHeader: see below
+    static WebServerConfig.Builder configure(WebServerConfig.Builder server, WorkerConfig config,
+                                             ActionService service, RequestGate gate) {
+        Http1Config http1 = Http1Config.builder()
+                .addReceiveListener(ConnectionGuard.receiveListener())
+                .addSendListener(ConnectionGuard.sendListener())
+                // HTTP/1.0 requests may lack Host; RequestHygiene decides which Host values are served.
+                .validateRequestHostHeader(false)
+                .build();
+        ConnectionGuard guard = new ConnectionGuard(http1, config.maxConnections(), config.idleTimeout(),
+                config.headerTimeout());
+        return server
+                .protocolsDiscoverServices(false) // the guard is the only connection selector (see there)
+                .addConnectionSelector(guard)
+                .maxTcpConnections(config.maxConnections() + ACCEPT_RESERVE)
+                .routing(routing -> HttpRoutes.routing(routing, config, service, gate));
     }
 }

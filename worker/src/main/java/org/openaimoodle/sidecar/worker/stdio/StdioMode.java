@@ -10,6 +10,7 @@ import org.openaimoodle.sidecar.worker.action.ActionService;
 import org.openaimoodle.sidecar.worker.action.ErrorCode;
 import org.openaimoodle.sidecar.worker.action.Outcome;
 import org.openaimoodle.sidecar.worker.action.Reply;
+import org.openaimoodle.sidecar.worker.http.ReplyStatus;
 import org.openaimoodle.sidecar.worker.log.AccessLog;
 
 /**
@@ -41,19 +42,17 @@ public final class StdioMode {
             }
             long start = System.nanoTime();
             Outcome outcome;
-            int status;
             if (line.tooLong()) {
                 outcome = new Outcome(null, null, Reply.failure(ErrorCode.PAYLOAD_TOO_LARGE, "Request line is "
                         + "larger than " + maxLineBytes + " bytes (SIDECAR_MAX_BODY_BYTES); send less"));
-                status = 413;
             } else {
                 outcome = service.handle(line.bytes());
-                status = outcome.httpStatus();
             }
             replies.writeBytes(outcome.reply().toJson());
             replies.write('\n');
             replies.flush();
-            AccessLog.record(outcome.action(), outcome.userId(), outcome.reply().outcome(), status,
+            AccessLog.record(outcome.action(), outcome.userId(), outcome.reply().outcome(),
+                    ReplyStatus.of(outcome.reply()),
                     (System.nanoTime() - start) / 1_000_000);
         }
         return 0;

@@ -36,7 +36,11 @@ class ConfigLoaderTest {
         assertEquals(8081, config.port());
         assertEquals(Duration.ofSeconds(25), config.requestTimeout());
         assertEquals(1024 * 1024, config.maxBodyBytes());
-        assertEquals(4096, config.maxConcurrentRequests());
+        assertEquals(1024, config.maxConcurrentRequests());
+        assertEquals(2048, config.maxConnections());
+        assertEquals(java.time.Duration.ofSeconds(30), config.idleTimeout());
+        assertEquals(java.time.Duration.ofSeconds(10), config.headerTimeout());
+        assertEquals(java.util.List.of(), config.allowedHosts());
         assertEquals(Prompts.ORIGINAL, config.prompts());
         assertFalse(config.supervised());
     }

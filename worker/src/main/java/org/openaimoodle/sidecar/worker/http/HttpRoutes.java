@@ -1,0 +1,30 @@
+package org.openaimoodle.sidecar.worker.http;
+
+import io.helidon.webserver.http.HttpRouting;
+
+import org.openaimoodle.sidecar.worker.action.ActionService;
+import org.openaimoodle.sidecar.worker.config.WorkerConfig;
+
+/** Every route of the worker, in one place: the server and the in-process route tests build the same routing. */
+public final class HttpRoutes {
+    private HttpRoutes() {
+    }
+
+    /**
+     * Adds the filter ({@link RequestHygiene}), {@code /health}, {@code /ai} and the 404 for everything else.
+     *
+     * @param routing the routing to fill
+     * @param config  the configuration (body limit, token, accepted hosts)
+     * @param service the actions behind /ai
+     * @param gate    admission and drain state
+     * @return the same routing builder
+     */
+    public static HttpRouting.Builder routing(HttpRouting.Builder routing, WorkerConfig config, ActionService service,
+                                              RequestGate gate) {
+        return routing
+                .addFilter(new RequestHygiene(new LocalHosts(config.host(), config.allowedHosts())))
+                .register(new HealthEndpoint(gate))
+                .register(new AiEndpoint(service, gate, config.maxBodyBytes(), config.token()))
+                .any((req, res) -> RoutingErrors.notFound(res, req.path().path()));
+    }
+}

@@ -1,0 +1,45 @@
+package org.openaimoodle.sidecar.worker.http;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.webserver.CloseConnectionException;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+
+import org.openaimoodle.sidecar.worker.action.ErrorCode;
+import org.openaimoodle.sidecar.worker.action.Reply;
+
+/**
+ * The filter in front of every route. Refuses a foreign {@code Host} (403, see {@link LocalHosts}), and closes the
+ * connection after the answer when it says {@code Connection: close} or when the request body was left unread.
+ * Helidon 4.5 does neither: after such an answer it keeps reading the socket, so the unread body was parsed as
+ * the next request (request smuggling) and a client waiting for EOF waited for the idle timeout.
+ */
+final class RequestHygiene implements Filter {
+    private final LocalHosts hosts;
+
+    RequestHygiene(LocalHosts hosts) {
+        this.hosts = hosts;
+    }
+
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        boolean bodyPresent = req.content().hasEntity();
+        if (!hosts.allows(req.headers().all(HeaderNames.HOST, java.util.List::of))) {
+            JsonReplies.send(res.header(HeaderValues.CONNECTION_CLOSE), 403, Reply.failure(ErrorCode.INVALID_REQUEST,
+                    "Host not allowed: send Host: 127.0.0.1 (or add this host name to SIDECAR_ALLOWED_HOSTS)")
+                    .toJson());
+        } else {
+            chain.proceed();
+        }
+        if (req.headers().containsToken(HeaderValues.CONNECTION_CLOSE)
+                || res.headers().containsToken(HeaderValues.CONNECTION_CLOSE)
+                || (bodyPresent && !req.content().consumed())) {
+            // The answer is complete on the wire; ending the connection here is the only way to stop Helidon
+            // from reading what follows (an unread body) as the next request.
+            throw new CloseConnectionException("answered; closing");
+        }
+    }
+}
