@@ -121,7 +121,8 @@ class WorkerLoggingIT {
             // after some 4,900; beyond that lines are lost, but the requests are still answered.
             int requests = 6_000;
             long started = System.nanoTime();
-            try (ExecutorService clients = Executors.newFixedThreadPool(4)) {
+            ExecutorService clients = Executors.newFixedThreadPool(4);
+            try {
                 List<Future<Integer>> replies = new ArrayList<>();
                 for (int i = 0; i < requests; i++) {
                     replies.add(clients.submit(() -> http.send(ai(port), HttpResponse.BodyHandlers.discarding())
@@ -130,6 +131,8 @@ class WorkerLoggingIT {
                 for (Future<Integer> reply : replies) {
                     assertEquals(200, reply.get());
                 }
+            } finally {
+                clients.shutdownNow(); // a failure must not wait for thousands of timeouts
             }
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             assertTrue(millis < 120_000, requests + " requests took " + millis + " ms");
