@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import ch.qos.logback.classic.Level;
@@ -137,23 +138,27 @@ final class NonBlockingAppender extends UnsynchronizedAppenderBase<ILoggingEvent
         while (true) {
             String line;
             try {
-                line = queue.take();
+                // With lines lost and none coming, the notice still goes out as soon as it can be written.
+                line = lost.get() > 0 ? queue.poll(STALLED.toMillis(), TimeUnit.MILLISECONDS) : queue.take();
             } catch (InterruptedException e) {
                 continue; // a daemon thread with no other job
             }
             batch.setLength(0);
             int lines = 0;
-            do {
+            while (line != null) {
                 batch.append(line);
                 lines++;
-            } while (batch.length() < 65_536 && (line = queue.poll()) != null);
+                line = batch.length() < 65_536 ? queue.poll() : null;
+            }
             queuedChars.addAndGet(-batch.length());
             long dropped = lost.getAndSet(0);
             if (dropped > 0) {
                 batch.insert(0, layout.line(System.currentTimeMillis(), Level.WARN, "log",
                         dropped + " log lines lost (output blocked)"));
             }
-            write(batch);
+            if (batch.length() > 0) {
+                write(batch);
+            }
             synchronized (progress) {
                 written += lines;
                 progress.notifyAll();
