@@ -65,7 +65,15 @@ public final class MemoryBudget {
      * @return the budget of this process: that share of its maximum heap
      */
     public static MemoryBudget ofHeapPercent(int percent) {
-        return new MemoryBudget(Runtime.getRuntime().maxMemory() / 100 * percent, ANSWER_WAIT);
+        return withCapacity(Runtime.getRuntime().maxMemory() / 100 * percent);
+    }
+
+    /**
+     * @param heapBytes the capacity
+     * @return a budget of that many heap bytes (answers wait up to {@link #ANSWER_WAIT})
+     */
+    public static MemoryBudget withCapacity(long heapBytes) {
+        return new MemoryBudget(heapBytes, ANSWER_WAIT);
     }
 
     /** @return a budget that never refuses (stdio mode answers one request at a time; unit tests) */
