@@ -35,7 +35,7 @@ final class AiEndpoint implements HttpService {
     private final int maxBodyBytes;
     private final Optional<byte[]> expectedAuthorization;
     /** Where refused bodies are read into and dropped: never read back, so all requests may share it. */
-    private static final byte[] DISCARD = new byte[8192];
+    private static final byte[] DISCARD = new byte[64 * 1024];
 
     AiEndpoint(ActionService service, RequestGate gate, int maxBodyBytes, Optional<String> token) {
         this.service = service;

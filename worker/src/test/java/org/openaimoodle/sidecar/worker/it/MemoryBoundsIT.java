@@ -86,16 +86,24 @@ class MemoryBoundsIT {
         }
     }
 
-    /** Polls /health until stopped; @return the failures seen (a non-200 or an answer slower than 3 s) */
+    /**
+     * Polls /health until stopped. The bound is what the supervisor tolerates (three probes in a row failing
+     * their 1 s timeout, 2 s apart) rather than a single slow probe: this machine is shared and the storm of
+     * bodies is CPU work; the slowest probe is printed.
+     *
+     * @return the failures seen (a non-200, or an answer slower than 6 s), then the slowest probe
+     */
     static Future<List<String>> watchHealth(ExecutorService pool, WorkerProcess worker, AtomicBoolean stop) {
         return pool.submit(() -> {
             List<String> failures = new ArrayList<>();
+            long slowest = 0;
             while (!stop.get()) {
                 long start = System.nanoTime();
                 try {
                     int status = worker.get("/health").statusCode();
                     long millis = (System.nanoTime() - start) / 1_000_000;
-                    if (status != 200 || millis > 3000) {
+                    slowest = Math.max(slowest, millis);
+                    if (status != 200 || millis > 6000) {
                         failures.add("health " + status + " after " + millis + " ms");
                     }
                 } catch (IOException e) {
@@ -103,6 +111,7 @@ class MemoryBoundsIT {
                 }
                 Thread.sleep(200);
             }
+            failures.add("slowest health " + slowest + " ms");
             return failures;
         });
     }
@@ -147,7 +156,8 @@ class MemoryBoundsIT {
             }
             long millis = (System.nanoTime() - start) / 1_000_000;
             String log = worker.log();
-            report("1024 x 1 MiB bodies", worker, statuses + " in " + millis + " ms");
+            String slowestHealth = healthFailures.remove(healthFailures.size() - 1);
+            report("1024 x 1 MiB bodies", worker, statuses + " in " + millis + " ms, " + slowestHealth);
             assertEquals(List.of(), failures.subList(0, Math.min(5, failures.size())), statuses + "\n" + tail(log));
             assertEquals(MAX_CONCURRENT, statuses.getOrDefault("200", 0) + statuses.getOrDefault("503", 0));
             assertTrue(statuses.getOrDefault("200", 0) > 0, "some were served: " + statuses);
