@@ -109,6 +109,7 @@ public final class ActionService {
             case TIMEOUT -> ErrorCode.UPSTREAM_TIMEOUT;
             case UNREACHABLE -> ErrorCode.UPSTREAM_UNREACHABLE;
             case ERROR -> ErrorCode.UPSTREAM_ERROR;
+            case BUSY -> ErrorCode.UNAVAILABLE;
         };
     }
 }

@@ -32,7 +32,9 @@ public record Reply(boolean success, String data, String error, ErrorCode code) 
      * @return the compact JSON form, one line, as UTF-8: both HTTP and stdio write bytes, so no String is made
      */
     public byte[] toJson() {
-        return Json.toBytes(out -> {
+        // Sized for text without escapes: a large answer is then written once, without copies from growing.
+        long hint = 64L + (data == null ? 0 : data.length()) + (error == null ? 0 : error.length());
+        return Json.toBytes((int) Math.min(hint, Integer.MAX_VALUE - 8), out -> {
             out.writeStartObject();
             out.writeBooleanField("success", success);
             out.writeStringField("data", data);

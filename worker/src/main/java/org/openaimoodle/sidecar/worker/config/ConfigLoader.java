@@ -7,6 +7,7 @@ import java.util.Map;
 
 import org.openaimoodle.sidecar.common.ConfigException;
 import org.openaimoodle.sidecar.common.ConfigSources;
+import org.openaimoodle.sidecar.worker.memory.MemoryBudget;
 import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsUrl;
 
 /**
@@ -27,7 +28,7 @@ public final class ConfigLoader {
     public static WorkerConfig load(CommandLineFlags flags, Map<String, String> env) {
         ConfigSources sources = ConfigSources.of(flags.values(), env);
         Prompts original = Prompts.ORIGINAL;
-        return new WorkerConfig(
+        WorkerConfig config = new WorkerConfig(
                 sources.optionalText(OPENAI_API_KEY),
                 chatCompletionsUri(sources),
                 sources.text(OPENAI_MODEL),
@@ -40,6 +41,7 @@ public final class ConfigLoader {
                 sources.optionalText(SIDECAR_TOKEN),
                 sources.integer(SIDECAR_MAX_BODY_BYTES),
                 sources.integer(SIDECAR_MAX_CONCURRENT_REQUESTS),
+                sources.integer(SIDECAR_MEMORY_BUDGET_PERCENT),
                 sources.integer(SIDECAR_MAX_UPSTREAM_REPLY_BYTES),
                 sources.integer(SIDECAR_MAX_CONNECTIONS),
                 sources.duration(SIDECAR_IDLE_TIMEOUT),
@@ -52,6 +54,19 @@ public final class ConfigLoader {
                         sources.optionalText(SIDECAR_PROMPT_ANALYZE_USER).orElse(original.analyzeUserIntro())),
                 flags.httpMode(),
                 sources.bool(SIDECAR_SUPERVISED));
+        requireBudgetFits(config, sources, Runtime.getRuntime().maxMemory());
+        return config;
+    }
+
+    /** The HTTP worker's budget must hold a request at the documented limits, or such a request never succeeds. */
+    static void requireBudgetFits(WorkerConfig config, ConfigSources sources, long maxHeap) {
+        int needed = MemoryBudget.smallestPercent(maxHeap, config.maxBodyBytes(), config.maxUpstreamReplyBytes());
+        if (config.httpMode() && config.memoryBudgetPercent() < needed) {
+            throw sources.invalid(SIDECAR_MEMORY_BUDGET_PERCENT, "at least " + needed + " with this heap ("
+                    + maxHeap / (1024 * 1024) + " MiB) to hold one SIDECAR_MAX_BODY_BYTES body and one "
+                    + "SIDECAR_MAX_UPSTREAM_REPLY_BYTES answer; raise it, lower those, or give the worker more heap "
+                    + "(-Xmx in SIDECAR_WORKER_JAVA_OPTS)");
+        }
     }
 
     private static URI chatCompletionsUri(ConfigSources sources) {

@@ -27,10 +27,16 @@ import org.openaimoodle.sidecar.common.SharedSettings;
  *                             on SIGTERM waits {@link #drainBudget()}
  * @param connectTimeout       {@code SIDECAR_CONNECT_TIMEOUT} (default 5 s): TCP/TLS connect timeout upstream
  * @param token                {@code SIDECAR_TOKEN}: if present, /ai requires {@code Authorization: Bearer <token>}
- * @param maxBodyBytes         {@code SIDECAR_MAX_BODY_BYTES} (default 1 MiB): larger /ai bodies get 413
+ * @param maxBodyBytes         {@code SIDECAR_MAX_BODY_BYTES} (default 1 MiB, 1 KiB to 4 MiB): larger /ai bodies
+ *                             get 413; the upper end, with an answer of the largest size, fits the stdio heap
  * @param maxConcurrentRequests {@code SIDECAR_MAX_CONCURRENT_REQUESTS} (default 1024, held with the default heap):
  *                             /ai requests in flight
  *                             beyond this get 503 + Retry-After instead of queueing
+ * @param memoryBudgetPercent {@code SIDECAR_MEMORY_BUDGET_PERCENT} (default 40, 5 to 80): the share of the HTTP
+ *                             worker's maximum heap that request bodies and upstream answers may take at once,
+ *                             their copies included ({@code MemoryBudget}); it must hold one body of
+ *                             {@code maxBodyBytes} in its half for bodies and one answer of
+ *                             {@code maxUpstreamReplyBytes}
  * @param maxUpstreamReplyBytes {@code SIDECAR_MAX_UPSTREAM_REPLY_BYTES} (default 4 MiB, 1 KiB to 8 MiB): an
  *                             upstream answer larger than this is not read further and fails as
  *                             {@code upstream_error}; the upper end still fits the stdio worker's heap
@@ -60,6 +66,7 @@ public record WorkerConfig(
         Optional<String> token,
         int maxBodyBytes,
         int maxConcurrentRequests,
+        int memoryBudgetPercent,
         int maxUpstreamReplyBytes,
         int maxConnections,
         Duration idleTimeout,

@@ -26,12 +26,15 @@ public final class WorkerSettings {
             "0.1", "1h", "connect timeout of each upstream connection"));
     public static final Setting SIDECAR_TOKEN = TABLE.add(SharedSettings.SIDECAR_TOKEN);
     public static final Setting SIDECAR_MAX_BODY_BYTES = TABLE.add(Setting.integer("SIDECAR_MAX_BODY_BYTES",
-            1024 * 1024, 1024, 64 * 1024 * 1024, "largest /ai body; larger gets 413"));
+            1024 * 1024, 1024, 4 * 1024 * 1024, "largest /ai body; larger gets 413"));
     public static final Setting SIDECAR_MAX_UPSTREAM_REPLY_BYTES = TABLE.add(Setting.integer(
             "SIDECAR_MAX_UPSTREAM_REPLY_BYTES", 4 * 1024 * 1024, 1024, 8 * 1024 * 1024,
             "largest upstream answer read; a larger one is upstream_error, not retried"));
     public static final Setting SIDECAR_MAX_CONCURRENT_REQUESTS = TABLE.add(Setting.integer(
             "SIDECAR_MAX_CONCURRENT_REQUESTS", 1024, 1, 1_000_000, "/ai requests in flight; more get 503"));
+    public static final Setting SIDECAR_MEMORY_BUDGET_PERCENT = TABLE.add(Setting.integer(
+            "SIDECAR_MEMORY_BUDGET_PERCENT", 40, 5, 80, "share of the HTTP worker's heap for request bodies and "
+                    + "upstream answers in hand; a body with no room gets 503, an answer waits up to 5 s, then 503"));
     public static final Setting SIDECAR_MAX_CONNECTIONS = TABLE.add(Setting.integer("SIDECAR_MAX_CONNECTIONS", 2048,
             2, 1_000_000, "connections held open; over it the one idle the longest is closed, else the new one "
                     + "gets 503"));

@@ -20,18 +20,22 @@ import org.openaimoodle.sidecar.worker.action.ErrorCode;
 import org.openaimoodle.sidecar.worker.action.Outcome;
 import org.openaimoodle.sidecar.worker.action.Reply;
 import org.openaimoodle.sidecar.worker.log.AccessLog;
+import org.openaimoodle.sidecar.worker.memory.MemoryBudget;
 
 /**
  * {@code POST /ai}: the HTTP face of {@link ActionService}. Adds what only HTTP has: the shared-token check
  * (401), {@code Content-Type: application/json} (415: a web page can post text/plain without a CORS preflight),
- * the body limit (413), bad body framing (400), admission by {@link RequestGate} (503 + Retry-After), and one
- * access line per request whatever its fate. An answer given before the body is read closes the connection.
+ * the body limit (413), bad body framing (400), admission by {@link RequestGate} (503 + Retry-After) and by its
+ * {@link MemoryBudget} (503 when there is no room for the body, or for the upstream's answer), and one access
+ * line per request whatever its fate. An answer given before the body is read closes the connection.
  */
 final class AiEndpoint implements HttpService {
     private final ActionService service;
     private final RequestGate gate;
     private final int maxBodyBytes;
     private final Optional<byte[]> expectedAuthorization;
+    /** Where refused bodies are read into and dropped: never read back, so all requests may share it. */
+    private static final byte[] DISCARD = new byte[64 * 1024];
 
     AiEndpoint(ActionService service, RequestGate gate, int maxBodyBytes, Optional<String> token) {
         this.service = service;
@@ -64,8 +68,9 @@ final class AiEndpoint implements HttpService {
             case OVER_LIMIT -> answerEarly(res, start, 503, Reply.failure(ErrorCode.UNAVAILABLE,
                     "Too many requests in flight (SIDECAR_MAX_CONCURRENT_REQUESTS); retry in a moment"));
             case ADMITTED -> {
-                try {
-                    admitted(req, res, start);
+                // The account holds the body and the upstream's answer until the reply is sent.
+                try (MemoryBudget.Account account = gate.budget().open().bind()) {
+                    admitted(req, res, start, account);
                 } finally {
                     gate.leave();
                 }
@@ -73,10 +78,15 @@ final class AiEndpoint implements HttpService {
         }
     }
 
-    private void admitted(ServerRequest req, ServerResponse res, long start) throws IOException {
+    private void admitted(ServerRequest req, ServerResponse res, long start, MemoryBudget.Account account)
+            throws IOException {
         byte[] body;
         try {
-            body = readLimited(req);
+            body = readLimited(req, account);
+        } catch (MemoryBudget.Exhausted e) {
+            answer(res, start, null, 503, Reply.failure(ErrorCode.UNAVAILABLE, "The sidecar has no memory left "
+                    + "for this request body right now (SIDECAR_MEMORY_BUDGET_PERCENT); retry in a moment"));
+            return;
         } catch (RequestException | IllegalArgumentException e) {
             // Helidon's chunked decoder rejects a bad chunk size with a NumberFormatException (an
             // IllegalArgumentException) or a RequestException, both of which its error handling makes a 500.
@@ -130,15 +140,31 @@ final class AiEndpoint implements HttpService {
                 given.get().getBytes(StandardCharsets.UTF_8));
     }
 
-    /** @return the body, or null when it is over the limit (checked before reading when the length is known) */
-    private byte[] readLimited(ServerRequest req) throws IOException {
+    /**
+     * @return the body, or null when it is over the limit (checked before reading when the length is known)
+     * @throws MemoryBudget.Exhausted when the budget has no room for it; the body has then been read and dropped
+     *                                (up to the limit), so that the client, still sending, gets the 503 instead
+     *                                of a connection reset
+     */
+    private byte[] readLimited(ServerRequest req, MemoryBudget.Account account) throws IOException {
         OptionalLong length = req.headers().contentLength();
         if (length.isPresent() && length.getAsLong() > maxBodyBytes) {
             return null;
         }
         try (InputStream in = req.content().inputStream()) {
-            byte[] body = in.readNBytes(maxBodyBytes + 1);
-            return body.length > maxBodyBytes ? null : body;
+            try {
+                return account.read(in, length.orElse(-1), maxBodyBytes, MemoryBudget.Use.REQUEST_BODY);
+            } catch (MemoryBudget.Exhausted e) {
+                // Bounded by the limit; a longer body stays unread and RequestHygiene closes the connection.
+                for (long dropped = 0; dropped <= maxBodyBytes; ) {
+                    int n = in.read(DISCARD);
+                    if (n < 0) {
+                        break;
+                    }
+                    dropped += n;
+                }
+                throw e;
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ import io.helidon.webserver.http1.Http1Config;
 import org.openaimoodle.sidecar.common.SecretMasker;
 import org.openaimoodle.sidecar.worker.action.ActionService;
 import org.openaimoodle.sidecar.worker.config.WorkerConfig;
+import org.openaimoodle.sidecar.worker.memory.MemoryBudget;
 import org.openaimoodle.sidecar.worker.upstream.HelidonTransport;
 import org.openaimoodle.sidecar.worker.upstream.UpstreamTransport;
 import org.slf4j.Logger;
@@ -46,7 +47,8 @@ public final class HttpMode {
     public static int start(WorkerConfig config, ActionService service, UpstreamTransport transport) {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
-        RequestGate gate = new RequestGate(config.maxConcurrentRequests());
+        RequestGate gate = new RequestGate(config.maxConcurrentRequests(),
+                MemoryBudget.ofHeapPercent(config.memoryBudgetPercent()));
         WebServer server = server(config, service, gate).start();
         if (!server.isRunning()) {
             // Helidon logs the bind failure and returns a server that is not running (port -1) instead of

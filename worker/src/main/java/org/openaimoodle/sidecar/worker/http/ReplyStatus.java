@@ -12,8 +12,8 @@ public final class ReplyStatus {
     }
 
     /**
-     * @return 400 for a body that is not a JSON object, 413 for one over the size limit, else 200 (action
-     *         failures travel in the envelope)
+     * @return 400 for a body that is not a JSON object, 413 for one over the size limit, 503 when the worker had
+     *         no room for the answer (a fallback helps), else 200 (action failures travel in the envelope)
      */
     public static int of(Reply reply) {
         if (reply.success()) {
@@ -22,6 +22,7 @@ public final class ReplyStatus {
         return switch (reply.code()) {
             case INVALID_JSON -> 400;
             case PAYLOAD_TOO_LARGE -> 413;
+            case UNAVAILABLE -> 503; // no memory budget for the upstream's answer (HTTP mode only)
             default -> 200;
         };
     }

@@ -4,9 +4,12 @@ import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
+import org.openaimoodle.sidecar.worker.memory.MemoryBudget;
+
 /**
  * Admission for /ai requests: at most {@code limit} in flight (more get 503 + Retry-After at once instead
  * of queueing without bound), and none once draining has begun. Draining waits for the admitted ones.
+ * Admitted requests take the bytes they are given from the process's {@link MemoryBudget} ({@link #budget()}).
  */
 public final class RequestGate {
     /** Why a request was or was not admitted. */
@@ -14,12 +17,27 @@ public final class RequestGate {
 
     private final int limit;
     private final Semaphore permits;
+    private final MemoryBudget budget;
     private volatile boolean draining;
 
-    /** @param limit maximum number of requests in flight ({@code SIDECAR_MAX_CONCURRENT_REQUESTS}) */
+    /** @param limit maximum number of requests in flight; the memory budget is unlimited (tests) */
     public RequestGate(int limit) {
+        this(limit, MemoryBudget.unlimited());
+    }
+
+    /**
+     * @param limit  maximum number of requests in flight ({@code SIDECAR_MAX_CONCURRENT_REQUESTS})
+     * @param budget the process's memory budget ({@code SIDECAR_MEMORY_BUDGET_PERCENT})
+     */
+    public RequestGate(int limit, MemoryBudget budget) {
         this.limit = limit;
         this.permits = new Semaphore(limit);
+        this.budget = budget;
+    }
+
+    /** @return the memory budget admitted requests open their account in */
+    public MemoryBudget budget() {
+        return budget;
     }
 
     /** @return ADMITTED (then call {@link #leave()} when done), DRAINING or OVER_LIMIT */

@@ -96,7 +96,16 @@ public final class Json {
 
     /** @return the document as compact UTF-8 JSON */
     public static byte[] toBytes(Document document) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        return toBytes(256, document);
+    }
+
+    /**
+     * @param sizeHint the expected size: a buffer of it is filled without growing (a large document grown from a
+     *                 small buffer would pass through copies of up to twice its size)
+     * @return the document as compact UTF-8 JSON
+     */
+    public static byte[] toBytes(int sizeHint, Document document) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, sizeHint));
         try (JsonGenerator generator = FACTORY.createGenerator(out)) {
             document.writeTo(generator);
         } catch (IOException e) {

@@ -11,6 +11,8 @@ import java.util.Arrays;
  * is still read. Memory stays within the bound whatever stdin holds.
  */
 final class RequestLines {
+    /** Largest line buffer kept between lines. */
+    private static final int RETAINED_BYTES = 64 * 1024;
     private final InputStream in;
     private final int maxBytes;
     private final byte[] buffer = new byte[8192];
@@ -105,6 +107,10 @@ final class RequestLines {
             return Line.TOO_LONG;
         }
         int end = length > 0 && line[length - 1] == '\r' ? length - 1 : length;
-        return end > maxBytes ? Line.TOO_LONG : new Line(Arrays.copyOf(line, end));
+        Line done = end > maxBytes ? Line.TOO_LONG : new Line(Arrays.copyOf(line, end));
+        if (line.length > RETAINED_BYTES) {
+            line = new byte[1024]; // a large line's buffer is not kept while its request is served
+        }
+        return done;
     }
 }

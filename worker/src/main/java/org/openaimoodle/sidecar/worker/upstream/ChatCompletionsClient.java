@@ -11,6 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import org.openaimoodle.sidecar.common.SecretMasker;
 import org.openaimoodle.sidecar.worker.json.Json;
+import org.openaimoodle.sidecar.worker.memory.MemoryBudget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,6 +87,10 @@ public final class ChatCompletionsClient {
                 throw new UpstreamException(UpstreamException.Kind.ERROR, "the AI service sent an answer larger "
                         + "than " + e.limit() + " bytes (SIDECAR_MAX_UPSTREAM_REPLY_BYTES); lower MAX_TOKENS or "
                         + "raise the limit", attempt);
+            } catch (MemoryBudget.Exhausted e) {
+                // The answer is there, the room for it is not: a retry would fetch (and pay for) it again.
+                throw new UpstreamException(UpstreamException.Kind.BUSY, "the sidecar has no memory left for the "
+                        + "AI service's answer right now (SIDECAR_MEMORY_BUDGET_PERCENT); retry in a moment", attempt);
             } catch (IOException e) {
                 // Whatever broke once the deadline had passed (a read timeout, a connect cut short, a socket
                 // closed at the deadline) is the deadline's doing; earlier, a connection failure is retried.
@@ -108,7 +113,11 @@ public final class ChatCompletionsClient {
     }
 
     private byte[] requestBody(List<ChatMessage> messages, int maxTokens) {
-        return Json.toBytes(out -> {
+        long hint = 256;
+        for (ChatMessage message : messages) {
+            hint += message.content().length() + 32;
+        }
+        return Json.toBytes((int) Math.min(hint, Integer.MAX_VALUE - 8), out -> {
             out.writeStartObject();
             out.writeStringField("model", model);
             out.writeArrayFieldStart("messages");

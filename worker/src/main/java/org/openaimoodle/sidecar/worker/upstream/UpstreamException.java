@@ -3,7 +3,11 @@ package org.openaimoodle.sidecar.worker.upstream;
 /** An upstream call that produced no model text; the message is for people and never holds the key. */
 public final class UpstreamException extends Exception {
     /** What kind of failure, mapped to an error code by the action layer. */
-    public enum Kind { AUTH, RATE_LIMITED, TIMEOUT, UNREACHABLE, ERROR }
+    public enum Kind {
+        AUTH, RATE_LIMITED, TIMEOUT, UNREACHABLE, ERROR,
+        /** The upstream answered, but the worker had no memory budget left to take the answer in. */
+        BUSY
+    }
 
     private final Kind kind;
     private final int attempts;

@@ -15,6 +15,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openaimoodle.sidecar.common.ConfigException;
+import org.openaimoodle.sidecar.common.ConfigSources;
 
 class ConfigLoaderTest {
     @TempDir
@@ -37,12 +38,38 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(25), config.requestTimeout());
         assertEquals(1024 * 1024, config.maxBodyBytes());
         assertEquals(1024, config.maxConcurrentRequests());
+        assertEquals(40, config.memoryBudgetPercent());
         assertEquals(2048, config.maxConnections());
         assertEquals(java.time.Duration.ofSeconds(30), config.idleTimeout());
         assertEquals(java.time.Duration.ofSeconds(10), config.headerTimeout());
         assertEquals(java.util.List.of(), config.allowedHosts());
         assertEquals(Prompts.ORIGINAL, config.prompts());
         assertFalse(config.supervised());
+    }
+
+    @Test
+    void theBodyLimitStopsAtFourMebibytes() {
+        assertEquals(4 * 1024 * 1024, load(List.of(), Map.of("SIDECAR_MAX_BODY_BYTES", "4194304")).maxBodyBytes());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> load(List.of(), Map.of("SIDECAR_MAX_BODY_BYTES", "4194305")));
+        assertTrue(e.getMessage().contains("from 1024 to 4194304"), e.getMessage());
+    }
+
+    @Test
+    void aMemoryBudgetThatCannotHoldTheLargestRequestIsRefusedInHttpMode() {
+        Map<String, String> env = Map.of("SIDECAR_MEMORY_BUDGET_PERCENT", "20", "SIDECAR_MAX_BODY_BYTES", "4194304",
+                "SIDECAR_MAX_UPSTREAM_REPLY_BYTES", "8388608");
+        CommandLineFlags http = CommandLineFlags.parse(List.of("--http-mode"));
+        WorkerConfig config = ConfigLoader.load(http, env); // this test JVM's heap is large enough
+        long heap = 128L << 20;
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.requireBudgetFits(config,
+                ConfigSources.of(http.values(), env), heap));
+        assertTrue(e.getMessage().startsWith("SIDECAR_MEMORY_BUDGET_PERCENT must be at least 25 with this heap "
+                + "(128 MiB)"), e.getMessage());
+        // stdio mode has no budget (one request at a time), and the defaults fit the default heap
+        ConfigLoader.requireBudgetFits(load(List.of(), env), ConfigSources.of(Map.of(), env), heap);
+        ConfigLoader.requireBudgetFits(ConfigLoader.load(http, Map.of()), ConfigSources.of(http.values(), Map.of()),
+                heap);
     }
 
     @Test

@@ -159,6 +159,27 @@ class StdioBoundsIT {
     }
 
     @Test
+    void theLargestRequestLineWithTheLargestAnswerFitsTheStdioHeap() throws Exception {
+        int maxLine = 4 * 1024 * 1024; // the top of SIDECAR_MAX_BODY_BYTES's range
+        int maxAnswer = 8 * 1024 * 1024; // the top of SIDECAR_MAX_UPSTREAM_REPLY_BYTES's range
+        // One character outside Latin-1 makes the parsed text two bytes per character: the costlier case.
+        String head = "{\"action\":\"chat\",\"content\":\"\u20ac";
+        String line = head + "a".repeat(maxLine - head.getBytes(StandardCharsets.UTF_8).length - 2) + "\"}";
+        assertEquals(maxLine, line.getBytes(StandardCharsets.UTF_8).length);
+        try (MisbehavingUpstream upstream = MisbehavingUpstream.sized(Behaviour.SIZED_CHUNKED_BODY, maxAnswer)) {
+            Run run = run(lines(line, CHAT), upstream.baseUrl(), "SIDECAR_MAX_BODY_BYTES", Integer.toString(maxLine),
+                    "SIDECAR_MAX_UPSTREAM_REPLY_BYTES", Integer.toString(maxAnswer));
+            assertEquals(0, run.exit(), run.stderr());
+            assertFalse(run.stderr().contains("OutOfMemoryError"), run.stderr());
+            assertEquals(2, run.replies().size(), run.stderr());
+            for (JsonNode reply : run.replies()) {
+                assertEquals(MisbehavingUpstream.contentChars(maxAnswer), reply.path("data").asText().length(),
+                        reply.path("code").asText() + " " + reply.path("error").asText());
+            }
+        }
+    }
+
+    @Test
     void theDeadlineHoldsAgainstTricklingAndSilentTls() throws Exception {
         for (Behaviour behaviour : List.of(Behaviour.TRICKLE_HEADERS, Behaviour.TRICKLE_BODY, Behaviour.SILENT,
                 Behaviour.BLACKHOLE)) {
