@@ -7,6 +7,7 @@ import java.util.Map;
 
 import org.openaimoodle.sidecar.common.ConfigException;
 import org.openaimoodle.sidecar.common.ConfigSources;
+import org.openaimoodle.sidecar.worker.openai.ModelAliases;
 import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsUrl;
 
 /**
@@ -45,6 +46,8 @@ public final class ConfigLoader {
                 sources.duration(SIDECAR_IDLE_TIMEOUT),
                 sources.duration(SIDECAR_HEADER_TIMEOUT),
                 sources.list(SIDECAR_ALLOWED_HOSTS),
+                sources.duration(SIDECAR_STREAM_IDLE_TIMEOUT),
+                modelAliases(sources),
                 new Prompts(
                         sources.optionalText(SIDECAR_PROMPT_CHAT_SYSTEM).orElse(original.chatSystem()),
                         sources.optionalText(SIDECAR_PROMPT_SUMMARIZE_SYSTEM).orElse(original.summarizeSystem()),
@@ -52,6 +55,15 @@ public final class ConfigLoader {
                         sources.optionalText(SIDECAR_PROMPT_ANALYZE_USER).orElse(original.analyzeUserIntro())),
                 flags.httpMode(),
                 sources.bool(SIDECAR_SUPERVISED));
+    }
+
+    private static ModelAliases modelAliases(ConfigSources sources) {
+        try {
+            return ModelAliases.parse(sources.list(SIDECAR_MODEL_ALIASES));
+        } catch (IllegalArgumentException e) {
+            throw sources.invalid(SIDECAR_MODEL_ALIASES, "comma-separated name=model entries, e.g. "
+                    + "gpt-4o=adorsys,*=adorsys (" + e.getMessage() + ")");
+        }
     }
 
     private static URI chatCompletionsUri(ConfigSources sources) {
