@@ -104,7 +104,8 @@ final class OpenAiEndpoint implements HttpService {
                     stream(res, start, action, request, client.get().forwardStream(request.upstreamBody(), deadline,
                             streamIdleTimeout));
                 } else {
-                    whole(res, start, action, request.user(), client.get().forward(request.upstreamBody(), deadline));
+                    whole(res, start, action, request.user(), checked(client.get().forward(request.upstreamBody(),
+                            deadline)));
                 }
             } catch (UpstreamException e) {
                 fail(res, start, action, request.user(), OpenAiError.of(e));
@@ -126,6 +127,31 @@ final class OpenAiEndpoint implements HttpService {
                 fail(res, start, action, null, OpenAiError.of(e));
             }
         });
+    }
+
+    /**
+     * @return the answer, when a 2xx one is a Chat Completion (a JSON object with choices): a proxy's HTML page
+     *         or an answer without choices is no answer an OpenAI client can use
+     * @throws UpstreamException ({@code upstream_error}) otherwise
+     */
+    private static TransportResponse checked(TransportResponse answer) throws UpstreamException {
+        if (!answer.ok()) {
+            return answer;
+        }
+        Object root;
+        try {
+            root = Json.parse(answer.body());
+        } catch (IOException e) {
+            root = null;
+        }
+        if (!(root instanceof java.util.Map<?, ?>)) {
+            throw new UpstreamException(UpstreamException.Kind.ERROR, "the AI service sent an unreadable answer "
+                    + "(HTTP " + answer.status() + ", not JSON)", 1);
+        }
+        if (!(Json.path(root, "choices", 0) instanceof java.util.Map<?, ?>)) {
+            throw new UpstreamException(UpstreamException.Kind.ERROR, "No response content found", 1);
+        }
+        return answer;
     }
 
     /** A whole answer: 2xx and OpenAI-shaped 4xx errors pass through, anything else is the sidecar's 502. */
