@@ -75,6 +75,8 @@ final class OpenAiEndpoint implements HttpService {
     private void perAction(ServerRequest req, ServerResponse res, boolean chat) throws IOException {
         String action = req.path().pathParameters().get("action");
         if (!ACTION.matcher(action).matches()) {
+            // The body stays unread, so the connection closes after the answer: say so, or a client reuses it.
+            res.header(HeaderValues.CONNECTION_CLOSE);
             RoutingErrors.notFound(res, req.path().path());
         } else if (chat) {
             chat(req, res, "moodle/" + action);

@@ -89,6 +89,7 @@ class OpenAiEndpointIT {
             assertFalse(received.headers().containsKey(header), header + " went upstream: " + received.headers());
         }
         assertFalse(received.headers().toString().contains("placeholder"), received.headers().toString());
+        assertFalse(received.headers().getOrDefault("user-agent", "").contains("MoodleBot"), received.headers().toString());
         assertForwardedAsSentButTheModel(moodle45Body(), received, "adorsys");
     }
 
