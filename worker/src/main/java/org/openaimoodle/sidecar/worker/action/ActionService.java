@@ -6,8 +6,10 @@ import java.util.Optional;
 import org.openaimoodle.sidecar.worker.config.WorkerConfig;
 import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsClient;
 import org.openaimoodle.sidecar.worker.upstream.ChatMessage;
+import org.openaimoodle.sidecar.worker.upstream.Completion;
 import org.openaimoodle.sidecar.worker.upstream.Deadline;
 import org.openaimoodle.sidecar.worker.upstream.UpstreamException;
+import org.openaimoodle.sidecar.worker.upstream.Usage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +34,11 @@ public final class ActionService {
         this.prompts = new PromptBuilder(config.prompts());
     }
 
+    /** @return the upstream client (one per process, shared with /v1), empty when no API key is configured */
+    public Optional<ChatCompletionsClient> client() {
+        return client;
+    }
+
     /**
      * @param body the raw request (one JSON object)
      * @return the outcome; never throws for bad input or upstream trouble
@@ -41,13 +48,20 @@ public final class ActionService {
         try {
             request = ActionRequest.parse(body);
         } catch (ActionRequest.Invalid e) {
-            return new Outcome(e.action(), e.userId(), e.reply());
+            return new Outcome(e.action(), e.userId(), e.reply(), Usage.UNKNOWN);
         }
         String action = request.action().name().toLowerCase(java.util.Locale.ROOT);
-        return new Outcome(action, request.userId(), run(request));
+        Tally tally = new Tally();
+        Reply reply = run(request, tally);
+        return new Outcome(action, request.userId(), reply, tally.usage);
     }
 
-    private Reply run(ActionRequest request) {
+    /** The tokens of every upstream call one request made (chat may summarize its context first). */
+    private static final class Tally {
+        private Usage usage = Usage.UNKNOWN;
+    }
+
+    private Reply run(ActionRequest request, Tally tally) {
         String prefix = switch (request.action()) {
             case CHAT -> "Chat error: ";
             case SUMMARIZE -> "Summarization error: ";
@@ -60,13 +74,13 @@ public final class ActionService {
         Deadline deadline = Deadline.after(config.requestTimeout());
         try {
             String text = switch (request.action()) {
-                case CHAT -> chat(request, deadline);
-                case SUMMARIZE -> summarize(request.content(), deadline);
-                case ANALYZE -> call(prompts.analyze(request.content()), config.maxTokens(), deadline);
+                case CHAT -> chat(request, deadline, tally);
+                case SUMMARIZE -> summarize(request.content(), deadline, tally);
+                case ANALYZE -> call(prompts.analyze(request.content()), config.maxTokens(), deadline, tally);
             };
             return Reply.ok(text);
         } catch (UpstreamException e) {
-            return Reply.failure(codeOf(e.kind()), prefix + e.getMessage());
+            return Reply.failure(ErrorCode.of(e.kind()), prefix + e.getMessage());
         } catch (RuntimeException e) {
             LOG.error("unexpected failure in {}", request.action(), e);
             return Reply.failure(ErrorCode.INTERNAL, prefix + "internal error (" + e.getClass().getSimpleName()
@@ -74,14 +88,14 @@ public final class ActionService {
         }
     }
 
-    private String chat(ActionRequest request, Deadline deadline) throws UpstreamException {
+    private String chat(ActionRequest request, Deadline deadline, Tally tally) throws UpstreamException {
         String context = request.context();
         String contextLine = null;
         if (context != null) {
             int threshold = config.summarizeThreshold();
             if (PromptBuilder.longerThan(context, threshold)) {
                 try {
-                    contextLine = PromptBuilder.contextSummary(summarize(context, deadline));
+                    contextLine = PromptBuilder.contextSummary(summarize(context, deadline, tally));
                 } catch (UpstreamException e) {
                     LOG.warn("context summary failed, sending the first {} characters instead: {}", threshold,
                             e.getMessage());
@@ -91,25 +105,17 @@ public final class ActionService {
                 contextLine = PromptBuilder.context(context);
             }
         }
-        return call(prompts.chat(request.content(), contextLine), config.maxTokens(), deadline);
+        return call(prompts.chat(request.content(), contextLine), config.maxTokens(), deadline, tally);
     }
 
-    private String summarize(String text, Deadline deadline) throws UpstreamException {
-        return call(prompts.summarize(text), config.maxTokens() / 2, deadline);
+    private String summarize(String text, Deadline deadline, Tally tally) throws UpstreamException {
+        return call(prompts.summarize(text), config.maxTokens() / 2, deadline, tally);
     }
 
-    private String call(List<ChatMessage> messages, int maxTokens, Deadline deadline) throws UpstreamException {
-        return client.orElseThrow().complete(messages, maxTokens, deadline);
-    }
-
-    private static ErrorCode codeOf(UpstreamException.Kind kind) {
-        return switch (kind) {
-            case AUTH -> ErrorCode.UPSTREAM_AUTH;
-            case RATE_LIMITED -> ErrorCode.UPSTREAM_RATE_LIMITED;
-            case TIMEOUT -> ErrorCode.UPSTREAM_TIMEOUT;
-            case UNREACHABLE -> ErrorCode.UPSTREAM_UNREACHABLE;
-            case ERROR -> ErrorCode.UPSTREAM_ERROR;
-            case BUSY -> ErrorCode.UNAVAILABLE;
-        };
+    private String call(List<ChatMessage> messages, int maxTokens, Deadline deadline, Tally tally)
+            throws UpstreamException {
+        Completion completion = client.orElseThrow().complete(messages, maxTokens, deadline);
+        tally.usage = tally.usage.plus(completion.usage());
+        return completion.text();
     }
 }

@@ -2,6 +2,8 @@ package org.openaimoodle.sidecar.worker.action;
 
 import java.util.Locale;
 
+import org.openaimoodle.sidecar.worker.upstream.UpstreamException;
+
 /** The machine-readable {@code code} of a failed reply (DESIGN.md, "Error codes"). */
 public enum ErrorCode {
     INVALID_JSON,
@@ -23,5 +25,17 @@ public enum ErrorCode {
     /** @return the code as it appears in replies and logs, e.g. {@code upstream_timeout} */
     public String wire() {
         return wire;
+    }
+
+    /** @return the code of a failed upstream call: the one mapping, for /ai and /v1 alike */
+    public static ErrorCode of(UpstreamException.Kind kind) {
+        return switch (kind) {
+            case AUTH -> UPSTREAM_AUTH;
+            case RATE_LIMITED -> UPSTREAM_RATE_LIMITED;
+            case TIMEOUT -> UPSTREAM_TIMEOUT;
+            case UNREACHABLE -> UPSTREAM_UNREACHABLE;
+            case ERROR -> UPSTREAM_ERROR;
+            case BUSY -> UNAVAILABLE;
+        };
     }
 }

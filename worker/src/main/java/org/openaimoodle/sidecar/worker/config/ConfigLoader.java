@@ -8,6 +8,7 @@ import java.util.Map;
 import org.openaimoodle.sidecar.common.ConfigException;
 import org.openaimoodle.sidecar.common.ConfigSources;
 import org.openaimoodle.sidecar.worker.memory.MemoryBudget;
+import org.openaimoodle.sidecar.worker.openai.ModelAliases;
 import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsUrl;
 
 /**
@@ -47,6 +48,8 @@ public final class ConfigLoader {
                 sources.duration(SIDECAR_IDLE_TIMEOUT),
                 sources.duration(SIDECAR_HEADER_TIMEOUT),
                 sources.list(SIDECAR_ALLOWED_HOSTS),
+                sources.duration(SIDECAR_STREAM_IDLE_TIMEOUT),
+                modelAliases(sources),
                 new Prompts(
                         sources.optionalText(SIDECAR_PROMPT_CHAT_SYSTEM).orElse(original.chatSystem()),
                         sources.optionalText(SIDECAR_PROMPT_SUMMARIZE_SYSTEM).orElse(original.summarizeSystem()),
@@ -66,6 +69,15 @@ public final class ConfigLoader {
                     + maxHeap / (1024 * 1024) + " MiB) to hold one SIDECAR_MAX_BODY_BYTES body and one "
                     + "SIDECAR_MAX_UPSTREAM_REPLY_BYTES answer; raise it, lower those, or give the worker more heap "
                     + "(-Xmx in SIDECAR_WORKER_JAVA_OPTS)");
+        }
+    }
+
+    private static ModelAliases modelAliases(ConfigSources sources) {
+        try {
+            return ModelAliases.parse(sources.list(SIDECAR_MODEL_ALIASES));
+        } catch (IllegalArgumentException e) {
+            throw sources.invalid(SIDECAR_MODEL_ALIASES, "comma-separated name=model entries, e.g. "
+                    + "gpt-4o=adorsys,*=adorsys (" + e.getMessage() + ")");
         }
     }
 

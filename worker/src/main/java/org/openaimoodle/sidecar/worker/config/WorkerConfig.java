@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import org.openaimoodle.sidecar.common.SecretMasker;
 import org.openaimoodle.sidecar.common.SharedSettings;
+import org.openaimoodle.sidecar.worker.openai.ModelAliases;
 
 /**
  * The worker's whole configuration, built once by {@link ConfigLoader} from {@link WorkerSettings} (flags &gt;
@@ -48,6 +49,9 @@ import org.openaimoodle.sidecar.common.SharedSettings;
  *                             headers) not complete this long after its first byte closes the connection
  * @param allowedHosts         {@code SIDECAR_ALLOWED_HOSTS} (default none): comma-separated host names accepted
  *                             in the {@code Host} header besides loopback names/addresses and SIDECAR_HOST
+ * @param streamIdleTimeout    {@code SIDECAR_STREAM_IDLE_TIMEOUT} (default 60 s, 0.1 s to 1 h): a /v1 stream whose
+ *                             upstream is silent this long (between two reads) is ended with an error event
+ * @param modelAliases         {@code SIDECAR_MODEL_ALIASES} (default none): /v1 model names replaced upstream
  * @param prompts              the action prompts ({@code SIDECAR_PROMPT_*})
  * @param httpMode             {@code --http-mode}: serve HTTP instead of stdio
  * @param supervised           {@code SIDECAR_SUPERVISED=1}: started by the supervisor (no log timestamps,
@@ -72,6 +76,8 @@ public record WorkerConfig(
         Duration idleTimeout,
         Duration headerTimeout,
         java.util.List<String> allowedHosts,
+        Duration streamIdleTimeout,
+        ModelAliases modelAliases,
         Prompts prompts,
         boolean httpMode,
         boolean supervised) {

@@ -44,6 +44,10 @@ public final class WorkerSettings {
             "0.1", "1h", "request line and headers must be complete this long after their first byte"));
     public static final Setting SIDECAR_ALLOWED_HOSTS = TABLE.add(Setting.list("SIDECAR_ALLOWED_HOSTS", null,
             "Host names served besides loopback names/addresses and SIDECAR_HOST (else 403)"));
+    public static final Setting SIDECAR_STREAM_IDLE_TIMEOUT = TABLE.add(Setting.duration("SIDECAR_STREAM_IDLE_TIMEOUT",
+            "60", "0.1", "1h", "a /v1 stream whose upstream sends nothing this long is ended with an error event"));
+    public static final Setting SIDECAR_MODEL_ALIASES = TABLE.add(Setting.list("SIDECAR_MODEL_ALIASES", null,
+            "/v1 model names replaced upstream, e.g. gpt-4o=adorsys,*=adorsys (* for every other name)"));
     public static final Setting SIDECAR_PROMPT_CHAT_SYSTEM = TABLE.add(Setting.text("SIDECAR_PROMPT_CHAT_SYSTEM",
             null, "chat's system prompt").shownAs("the original"));
     public static final Setting SIDECAR_PROMPT_SUMMARIZE_SYSTEM = TABLE.add(Setting.text(

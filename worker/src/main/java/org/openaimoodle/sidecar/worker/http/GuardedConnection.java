@@ -39,7 +39,11 @@ final class GuardedConnection implements ServerConnection {
     private final ConnectionGuard guard;
     private final ConnectionContext ctx;
     private final Deque<byte[]> replayed = new ArrayDeque<>();
+    /** The connection whose request the current (virtual) thread serves: Helidon serves each on its own. */
+    private static final ThreadLocal<GuardedConnection> SERVING = new ThreadLocal<>();
+
     private volatile long idleSince = stamp();
+    private volatile boolean streaming;
     private volatile long headSince;
     private volatile ServerConnection http1;
     private volatile Thread thread;
@@ -57,6 +61,7 @@ final class GuardedConnection implements ServerConnection {
     @Override
     public void handle(Limit limit) throws InterruptedException {
         thread = Thread.currentThread();
+        SERVING.set(this);
         try {
             if (!guard.admit(this)) {
                 refuse();
@@ -67,6 +72,7 @@ final class GuardedConnection implements ServerConnection {
             http1 = guard.http1(context);
             http1.handle(limit);
         } finally {
+            SERVING.remove();
             guard.leave(this);
         }
     }
@@ -88,7 +94,38 @@ final class GuardedConnection implements ServerConnection {
     }
 
     long idleSince() {
-        return idleSince;
+        return streaming ? 0 : idleSince;
+    }
+
+    /**
+     * A streamed answer has sent its status long before it ends; until the stream is closed its connection is
+     * busy, not idle (neither the idle timeout nor a full connection table may close it).
+     *
+     * @param body the response body of the request served on this thread
+     * @return the same body, which marks the connection idle again when closed
+     */
+    static java.io.OutputStream streaming(java.io.OutputStream body) {
+        GuardedConnection connection = SERVING.get();
+        if (connection == null) {
+            return body;
+        }
+        connection.streaming = true;
+        return new java.io.FilterOutputStream(body) {
+            @Override
+            public void write(byte[] bytes, int offset, int length) throws java.io.IOException {
+                out.write(bytes, offset, length);
+            }
+
+            @Override
+            public void close() throws java.io.IOException {
+                try {
+                    super.close();
+                } finally {
+                    connection.idleSince = stamp();
+                    connection.streaming = false;
+                }
+            }
+        };
     }
 
     long headSince() {

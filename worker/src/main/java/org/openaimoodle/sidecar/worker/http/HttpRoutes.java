@@ -11,7 +11,8 @@ public final class HttpRoutes {
     }
 
     /**
-     * Adds the filter ({@link RequestHygiene}), {@code /health}, {@code /ai} and the 404 for everything else.
+     * Adds the filter ({@link RequestHygiene}), {@code /health}, {@code /ai}, the OpenAI-compatible {@code /v1}
+     * ({@link OpenAiEndpoint}) and the 404 for everything else. /ai and /v1 share one {@link Intake}.
      *
      * @param routing the routing to fill
      * @param config  the configuration (body limit, token, accepted hosts)
@@ -21,10 +22,13 @@ public final class HttpRoutes {
      */
     public static HttpRouting.Builder routing(HttpRouting.Builder routing, WorkerConfig config, ActionService service,
                                               RequestGate gate) {
+        Intake intake = new Intake(gate, config.maxBodyBytes(), config.token());
         return routing
                 .addFilter(new RequestHygiene(new LocalHosts(config.host(), config.allowedHosts())))
                 .register(new HealthEndpoint(gate))
-                .register(new AiEndpoint(service, gate, config.maxBodyBytes(), config.token()))
+                .register(new AiEndpoint(service, intake))
+                .register(new OpenAiEndpoint(intake, service.client(), config.modelAliases(), config.requestTimeout(),
+                        config.streamIdleTimeout(), config.maxUpstreamReplyBytes()))
                 .any((req, res) -> RoutingErrors.notFound(res, req.path().path()));
     }
 }

@@ -19,6 +19,6 @@ final class RoutingErrors {
 
     static void notFound(ServerResponse res, String path) {
         JsonReplies.send(res, 404, Reply.failure(ErrorCode.INVALID_REQUEST,
-                "Not found: " + path + " (this service answers POST /ai and GET /health)").toJson());
+                "Not found: " + path + " (this service answers POST /ai, POST /v1/chat/completions, GET /v1/models and GET /health)").toJson());
     }
 }

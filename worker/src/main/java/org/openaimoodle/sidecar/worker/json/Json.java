@@ -114,6 +114,29 @@ public final class Json {
         return out.toByteArray();
     }
 
+    /** Copies one document from a parser to a generator, changing what it wants to. */
+    @FunctionalInterface
+    public interface Rewrite {
+        /**
+         * @param in  positioned before the document's first token
+         * @param out where the rewritten document goes
+         */
+        void copy(JsonParser in, JsonGenerator out) throws IOException;
+    }
+
+    /**
+     * @param bytes one UTF-8 JSON document, already checked by {@link #parse}
+     * @return the rewritten document as compact UTF-8 JSON
+     * @throws IOException when the document is not well-formed
+     */
+    public static byte[] rewrite(byte[] bytes, Rewrite rewrite) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length + 64);
+        try (JsonParser parser = FACTORY.createParser(bytes); JsonGenerator generator = FACTORY.createGenerator(out)) {
+            rewrite.copy(parser, generator);
+        }
+        return out.toByteArray();
+    }
+
     /** @return the document as a compact JSON string */
     public static String toText(Document document) {
         return new String(toBytes(document), StandardCharsets.UTF_8);

@@ -1,11 +1,13 @@
 package org.openaimoodle.sidecar.worker.log;
 
+import org.openaimoodle.sidecar.worker.upstream.Usage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One line per /ai request, in HTTP and stdio mode alike (docs/internals.md):
- * {@code INFO access: action=chat user_id=42 code=ok status=200 duration_ms=812}.
+ * One line per /ai and /v1 request, in HTTP and stdio mode alike (docs/internals.md):
+ * {@code INFO access: action=chat user_id=42 code=ok status=200 duration_ms=812 prompt_tokens=25
+ * completion_tokens=130} ({@code -} for tokens the upstream did not report).
  */
 public final class AccessLog {
     private static final Logger LOG = LoggerFactory.getLogger("access");
@@ -20,10 +22,17 @@ public final class AccessLog {
      * @param code       {@code ok} or the error code
      * @param status     the HTTP status the reply has (or would have over HTTP)
      * @param durationMs time from request to reply
+     * @param usage      the tokens the upstream counted
      */
-    public static void record(String action, String userId, String code, int status, long durationMs) {
-        LOG.info("action={} user_id={} code={} status={} duration_ms={}",
-                field(action), field(userId), code, status, durationMs);
+    public static void record(String action, String userId, String code, int status, long durationMs,
+                              Usage usage) {
+        LOG.info("action={} user_id={} code={} status={} duration_ms={} prompt_tokens={} completion_tokens={}",
+                field(action), field(userId), code, status, durationMs, count(usage.promptTokens()),
+                count(usage.completionTokens()));
+    }
+
+    private static String count(long tokens) {
+        return tokens < 0 ? "-" : Long.toString(tokens);
     }
 
     /** Client-supplied text goes into the log: keep it one short token so lines stay parseable. */

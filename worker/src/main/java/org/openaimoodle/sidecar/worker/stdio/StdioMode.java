@@ -12,6 +12,7 @@ import org.openaimoodle.sidecar.worker.action.Outcome;
 import org.openaimoodle.sidecar.worker.action.Reply;
 import org.openaimoodle.sidecar.worker.http.ReplyStatus;
 import org.openaimoodle.sidecar.worker.log.AccessLog;
+import org.openaimoodle.sidecar.worker.upstream.Usage;
 
 /**
  * stdio mode, as the plugin's fallback spawns it: one JSON request per stdin line, one compact JSON reply
@@ -44,7 +45,8 @@ public final class StdioMode {
             Outcome outcome;
             if (line.tooLong()) {
                 outcome = new Outcome(null, null, Reply.failure(ErrorCode.PAYLOAD_TOO_LARGE, "Request line is "
-                        + "larger than " + maxLineBytes + " bytes (SIDECAR_MAX_BODY_BYTES); send less"));
+                        + "larger than " + maxLineBytes + " bytes (SIDECAR_MAX_BODY_BYTES); send less"),
+                        Usage.UNKNOWN);
             } else {
                 outcome = service.handle(line.bytes());
             }
@@ -53,7 +55,7 @@ public final class StdioMode {
             replies.flush();
             AccessLog.record(outcome.action(), outcome.userId(), outcome.reply().outcome(),
                     ReplyStatus.of(outcome.reply()),
-                    (System.nanoTime() - start) / 1_000_000);
+                    (System.nanoTime() - start) / 1_000_000, outcome.usage());
         }
         return 0;
     }

@@ -16,9 +16,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Calls {@code POST …/chat/completions} and returns {@code choices[0].message.content}: retries by
- * {@link RetryPolicy} within the request's {@link Deadline}, and maps every failure to an
- * {@link UpstreamException} whose message carries the upstream's {@code error.message} but never the key.
+ * The one upstream client. {@link #complete} calls {@code POST …/chat/completions} and returns
+ * {@code choices[0].message.content} (/ai, stdio); {@link #forward}, {@link #forwardStream} and {@link #models}
+ * pass an OpenAI client's request on (/v1). All of them go through {@link #exchange}: retries by
+ * {@link RetryPolicy} within the request's {@link Deadline}, every failure an {@link UpstreamException} whose
+ * message carries the upstream's {@code error.message} but never the key.
  */
 public final class ChatCompletionsClient {
     private static final Logger LOG = LoggerFactory.getLogger("upstream");
@@ -27,6 +29,7 @@ public final class ChatCompletionsClient {
 
     private final UpstreamTransport transport;
     private final URI uri;
+    private final URI modelsUri;
     private final String apiKey;
     private final String model;
     private final RetryPolicy policy;
@@ -43,6 +46,7 @@ public final class ChatCompletionsClient {
                                  RetryPolicy policy) {
         this.transport = transport;
         this.uri = uri;
+        this.modelsUri = ChatCompletionsUrl.models(uri);
         this.apiKey = apiKey;
         this.model = model;
         this.policy = policy;
@@ -55,53 +59,98 @@ public final class ChatCompletionsClient {
      * @param messages  the conversation
      * @param maxTokens {@code max_tokens}
      * @param deadline  when the whole request must be answered
-     * @return the model's text
+     * @return the model's text and the tokens the upstream counted
      * @throws UpstreamException when no text could be obtained in time
      */
-    public String complete(List<ChatMessage> messages, int maxTokens, Deadline deadline) throws UpstreamException {
+    public Completion complete(List<ChatMessage> messages, int maxTokens, Deadline deadline) throws UpstreamException {
         byte[] body = requestBody(messages, maxTokens);
-        Map<String, String> headers = Map.of(
-                "Content-Type", "application/json",
-                "Accept", "application/json",
-                "Authorization", "Bearer " + apiKey);
-        for (int attempt = 1; ; attempt++) {
+        TransportResponse response = exchange(deadline,
+                remaining -> transport.post(uri, headers("application/json"), body, remaining));
+        if (!response.ok()) {
+            throw statusFailure(response, 1);
+        }
+        return content(response);
+    }
+
+    /**
+     * Forwards a Chat Completions body as it is ({@code POST /v1/chat/completions}).
+     *
+     * @return a 2xx answer, or a non-2xx one not worth a retry (the caller decides what its client sees)
+     * @throws UpstreamException as {@link #exchange}
+     */
+    public TransportResponse forward(byte[] body, Deadline deadline) throws UpstreamException {
+        return exchange(deadline, remaining -> transport.post(uri, headers("application/json"), body, remaining));
+    }
+
+    /**
+     * Forwards a streaming Chat Completions body; retried only until the first bytes of the body arrive.
+     *
+     * @param idleTimeout longest silence between two reads of the stream
+     * @return a 2xx answer with its open stream (close it), or a non-2xx one read whole
+     * @throws UpstreamException as {@link #exchange}
+     */
+    public TransportResponse forwardStream(byte[] body, Deadline deadline, Duration idleTimeout)
+            throws UpstreamException {
+        return exchange(deadline, remaining -> transport.openStream(uri, headers("text/event-stream"), body, remaining,
+                idleTimeout));
+    }
+
+    /** @return the upstream's model list ({@code GET …/models}), as {@link #forward} */
+    public TransportResponse models(Deadline deadline) throws UpstreamException {
+        return exchange(deadline, remaining -> transport.get(modelsUri, headers("application/json"), remaining));
+    }
+
+    /** One attempt of an exchange, given the time left. */
+    @FunctionalInterface
+    public interface Attempt {
+        /** @return the upstream's response */
+        TransportResponse send(Duration remaining) throws IOException;
+    }
+
+    /**
+     * The one retrying upstream exchange, behind {@code /ai}, stdio and {@code /v1} alike: retries by
+     * {@link RetryPolicy} (honouring {@code Retry-After}) within the deadline.
+     *
+     * @return the first 2xx response, or the first whose status is not worth a retry
+     * @throws UpstreamException when the deadline passed ({@code TIMEOUT}), the upstream stayed unreachable, its
+     *                           answer was too large, or a retryable status (429, 5xx, …) outlasted the retries
+     */
+    public TransportResponse exchange(Deadline deadline, Attempt attempt) throws UpstreamException {
+        for (int tries = 1; ; tries++) {
             UpstreamException failure;
             Optional<Duration> hint = Optional.empty();
             Duration remaining = deadline.remaining();
             if (remaining.isZero()) {
-                throw timeout(deadline, attempt - 1);
+                throw timeout(deadline, tries - 1);
             }
             try {
-                TransportResponse response = transport.post(uri, headers, body, remaining);
-                if (response.status() / 100 == 2) {
-                    return content(response, attempt);
+                TransportResponse response = attempt.send(remaining);
+                if (response.ok() || !RetryPolicy.retryableStatus(response.status())) {
+                    return response;
                 }
-                failure = statusFailure(response, attempt);
-                if (!RetryPolicy.retryableStatus(response.status())) {
-                    throw failure;
-                }
+                failure = statusFailure(response, tries);
                 hint = RetryPolicy.serverHint(response.header("retry-after-ms"), response.header("retry-after"),
                         Instant.now());
             } catch (ReplyTooLargeException e) {
                 // Asking again would fetch the same oversized answer.
                 throw new UpstreamException(UpstreamException.Kind.ERROR, "the AI service sent an answer larger "
                         + "than " + e.limit() + " bytes (SIDECAR_MAX_UPSTREAM_REPLY_BYTES); lower MAX_TOKENS or "
-                        + "raise the limit", attempt);
+                        + "raise the limit", tries);
             } catch (MemoryBudget.Exhausted e) {
                 // The answer is there, the room for it is not: a retry would fetch (and pay for) it again.
                 throw new UpstreamException(UpstreamException.Kind.BUSY, "the sidecar has no memory left for the "
-                        + "AI service's answer right now (SIDECAR_MEMORY_BUDGET_PERCENT); retry in a moment", attempt);
+                        + "AI service's answer right now (SIDECAR_MEMORY_BUDGET_PERCENT); retry in a moment", tries);
             } catch (IOException e) {
                 // Whatever broke once the deadline had passed (a read timeout, a connect cut short, a socket
                 // closed at the deadline) is the deadline's doing; earlier, a connection failure is retried.
-                failure = deadline.remaining().isZero() ? timeout(deadline, attempt) : unreachable(e, attempt);
+                failure = deadline.remaining().isZero() ? timeout(deadline, tries) : unreachable(e, tries);
             }
-            Optional<Duration> delay = policy.delayBeforeRetry(attempt - 1, hint, deadline.remaining(),
+            Optional<Duration> delay = policy.delayBeforeRetry(tries - 1, hint, deadline.remaining(),
                     ThreadLocalRandom.current().nextDouble());
             if (delay.isEmpty()) {
                 throw failure;
             }
-            LOG.info("attempt {} failed ({}); retrying in {} ms", attempt, failure.getMessage(),
+            LOG.info("attempt {} failed ({}); retrying in {} ms", tries, failure.getMessage(),
                     delay.get().toMillis());
             try {
                 Thread.sleep(delay.get());
@@ -110,6 +159,13 @@ public final class ChatCompletionsClient {
                 throw failure;
             }
         }
+    }
+
+    private Map<String, String> headers(String accept) {
+        return Map.of(
+                "Content-Type", "application/json",
+                "Accept", accept,
+                "Authorization", "Bearer " + apiKey);
     }
 
     private byte[] requestBody(List<ChatMessage> messages, int maxTokens) {
@@ -133,19 +189,24 @@ public final class ChatCompletionsClient {
         });
     }
 
-    private String content(TransportResponse response, int attempts) throws UpstreamException {
+    private Completion content(TransportResponse response) throws UpstreamException {
         Object root = parse(response.body());
         if (root == null) {
             throw new UpstreamException(UpstreamException.Kind.ERROR, "the AI service sent an unreadable answer "
-                    + "(HTTP " + response.status() + ", not JSON)", attempts);
+                    + "(HTTP " + response.status() + ", not JSON)", 1);
         }
         if (!(Json.path(root, "choices", 0, "message", "content") instanceof String content)) {
-            throw new UpstreamException(UpstreamException.Kind.ERROR, "No response content found", attempts);
+            throw new UpstreamException(UpstreamException.Kind.ERROR, "No response content found", 1);
         }
-        return content;
+        return new Completion(content, Usage.of(root));
     }
 
-    private UpstreamException statusFailure(TransportResponse response, int attempts) {
+    /**
+     * @param response a non-2xx answer
+     * @param attempts how many attempts were made, for the message
+     * @return the failure it stands for, with the upstream's {@code error.message} (scrubbed, capped)
+     */
+    public UpstreamException statusFailure(TransportResponse response, int attempts) {
         int status = response.status();
         String detail = upstreamMessage(response).map(m -> ": " + m).orElse("");
         return switch (status) {
@@ -159,7 +220,8 @@ public final class ChatCompletionsClient {
         };
     }
 
-    private Optional<String> upstreamMessage(TransportResponse response) {
+    /** @return the answer's {@code error.message}, scrubbed of secrets and capped, when it has one */
+    public Optional<String> upstreamMessage(TransportResponse response) {
         if (!(Json.path(parse(response.body()), "error", "message") instanceof String message)
                 || message.isBlank()) {
             return Optional.empty();
@@ -168,7 +230,8 @@ public final class ChatCompletionsClient {
         return Optional.of(masker.scrubAndCap(message.strip(), MAX_UPSTREAM_MESSAGE_CHARS));
     }
 
-    private UpstreamException timeout(Deadline deadline, int attempts) {
+    /** @return the failure of a request whose deadline passed, naming SIDECAR_REQUEST_TIMEOUT */
+    public UpstreamException timeout(Deadline deadline, int attempts) {
         return new UpstreamException(UpstreamException.Kind.TIMEOUT, "the AI service did not answer within "
                 + seconds(deadline.total()) + " s (SIDECAR_REQUEST_TIMEOUT); try again later", attempts);
     }

@@ -39,4 +39,14 @@ public final class ChatCompletionsUrl {
         }
         return uri;
     }
+
+    /**
+     * @param chatCompletions the normalized endpoint
+     * @return the model list beside it: {@code …/chat/completions} becomes {@code …/models} (query kept)
+     */
+    public static URI models(URI chatCompletions) {
+        String text = chatCompletions.toString();
+        int at = text.lastIndexOf(ENDPOINT);
+        return URI.create(text.substring(0, at) + "/models" + text.substring(at + ENDPOINT.length()));
+    }
 }

@@ -30,9 +30,9 @@ final class ExchangeWatchdog {
 
     /** One exchange with the upstream. */
     @FunctionalInterface
-    interface Exchange {
-        /** @return the complete response */
-        TransportResponse run() throws IOException;
+    interface Exchange<T> {
+        /** @return what the exchange produced (a response, or the bytes of one read) */
+        T run() throws IOException;
     }
 
     /**
@@ -40,11 +40,11 @@ final class ExchangeWatchdog {
      *
      * @param timeout how long the exchange may take
      * @param exchange the exchange
-     * @return its response
+     * @return what it produced
      * @throws SocketTimeoutException when it was still running at the limit, whatever it threw then
      * @throws IOException            what the exchange threw before the limit
      */
-    static TransportResponse within(Duration timeout, Exchange exchange) throws IOException {
+    static <T> T within(Duration timeout, Exchange<T> exchange) throws IOException {
         if (!Thread.currentThread().isVirtual()) {
             return onVirtualThread(timeout, exchange);
         }
@@ -64,8 +64,8 @@ final class ExchangeWatchdog {
     }
 
     /** A platform thread blocked in socket I/O cannot be interrupted out of it, so it hands the work over. */
-    private static TransportResponse onVirtualThread(Duration timeout, Exchange exchange) throws IOException {
-        FutureTask<TransportResponse> task = new FutureTask<>(() -> within(timeout, exchange));
+    private static <T> T onVirtualThread(Duration timeout, Exchange<T> exchange) throws IOException {
+        FutureTask<T> task = new FutureTask<>(() -> within(timeout, exchange));
         Thread.ofVirtual().name("upstream-exchange").start(task);
         try {
             return task.get();

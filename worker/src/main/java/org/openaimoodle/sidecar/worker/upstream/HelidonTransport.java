@@ -1,6 +1,7 @@
 package org.openaimoodle.sidecar.worker.upstream;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -13,6 +14,8 @@ import java.util.Map;
 import io.helidon.common.buffers.DataReader;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.webclient.http1.Http1ClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.Proxy;
 import io.helidon.webclient.api.RuntimeUnknownHostException;
@@ -92,26 +95,77 @@ public final class HelidonTransport implements UpstreamTransport {
     @Override
     public TransportResponse post(URI uri, Map<String, String> headers, byte[] body, Duration timeout)
             throws IOException {
-        return ExchangeWatchdog.within(timeout, () -> exchange(uri, headers, body, timeout));
+        return ExchangeWatchdog.within(timeout, () -> unwrapped(() -> whole(request(Method.POST, uri, headers, timeout)
+                .submit(body))));
     }
 
-    private TransportResponse exchange(URI uri, Map<String, String> headers, byte[] body, Duration timeout)
-            throws IOException {
-        var request = client().post().uri(uri)
+    @Override
+    public TransportResponse get(URI uri, Map<String, String> headers, Duration timeout) throws IOException {
+        return ExchangeWatchdog.within(timeout, () -> unwrapped(() -> whole(request(Method.GET, uri, headers, timeout)
+                .request())));
+    }
+
+    @Override
+    public TransportResponse openStream(URI uri, Map<String, String> headers, byte[] body, Duration timeout,
+                                        Duration idleTimeout) throws IOException {
+        return ExchangeWatchdog.within(timeout, () -> unwrapped(() -> {
+            HttpClientResponse response = request(Method.POST, uri, headers, timeout).submit(body);
+            if (response.status().code() / 100 != 2) {
+                return whole(response);
+            }
+            try {
+                // The first bytes are read within the deadline: until they arrive, a failure can still be retried.
+                InputStream in = response.entity().inputStream();
+                byte[] buffer = new byte[8192];
+                int n = in.read(buffer);
+                byte[] first = n < 0 ? new byte[0] : java.util.Arrays.copyOf(buffer, n);
+                return new TransportResponse(response.status().code(), headers(response), new byte[0],
+                        new UpstreamStream(in, first, idleTimeout, response::close));
+            } catch (RuntimeException | IOException e) {
+                response.close();
+                throw e;
+            }
+        }));
+    }
+
+    private Http1ClientRequest request(Method method, URI uri, Map<String, String> headers, Duration timeout) {
+        Http1ClientRequest request = client().method(method).uri(uri)
                 .readTimeout(ExchangeWatchdog.socketTimeout(timeout));
         headers.forEach((name, value) -> request.header(HeaderNames.create(name), value));
-        try (HttpClientResponse response = request.submit(body)) {
-            Map<String, String> responseHeaders = new HashMap<>();
-            for (Header header : response.headers()) {
-                responseHeaders.putIfAbsent(header.name().toLowerCase(Locale.ROOT), header.get());
-            }
+        return request;
+    }
+
+    /** Reads the whole (bounded) body and releases the response. */
+    private TransportResponse whole(HttpClientResponse response) throws IOException {
+        try (response) {
             byte[] responseBody = new byte[0];
             if (response.entity().hasEntity()) {
                 // Closing the response afterwards closes the connection when the body was not read to its end.
                 responseBody = ReplyTooLargeException.readBounded(response.entity().inputStream(),
                         response.headers().contentLength().orElse(-1), maxReplyBytes);
             }
-            return new TransportResponse(response.status().code(), responseHeaders, responseBody);
+            return new TransportResponse(response.status().code(), headers(response), responseBody);
+        }
+    }
+
+    private static Map<String, String> headers(HttpClientResponse response) {
+        Map<String, String> responseHeaders = new HashMap<>();
+        for (Header header : response.headers()) {
+            responseHeaders.putIfAbsent(header.name().toLowerCase(Locale.ROOT), header.get());
+        }
+        return responseHeaders;
+    }
+
+    /** A step of an exchange that Helidon may fail with its own runtime exceptions. */
+    @FunctionalInterface
+    interface IoCall<T> {
+        T run() throws IOException;
+    }
+
+    /** Runs a step, turning Helidon's runtime exceptions into the IOExceptions they stand for. */
+    static <T> T unwrapped(IoCall<T> call) throws IOException {
+        try {
+            return call.run();
         } catch (UncheckedIOException e) {
             throw e.getCause(); // unwrap, so timeouts stay SocketTimeoutException for the caller
         } catch (DataReader.InsufficientDataAvailableException e) {

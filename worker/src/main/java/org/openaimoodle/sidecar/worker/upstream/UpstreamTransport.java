@@ -27,4 +27,29 @@ public interface UpstreamTransport {
      * @throws IOException                     when the connection failed or broke
      */
     TransportResponse post(URI uri, Map<String, String> headers, byte[] body, Duration timeout) throws IOException;
+
+    /**
+     * {@code GET} with the same bounds as {@link #post}; HTTP mode only ({@code GET /v1/models}).
+     *
+     * @throws IOException as for {@link #post}
+     */
+    default TransportResponse get(URI uri, Map<String, String> headers, Duration timeout) throws IOException {
+        throw new UnsupportedOperationException("only HTTP mode forwards GET requests");
+    }
+
+    /**
+     * Sends a POST whose answer is read as it arrives (Server-Sent Events). The status, the headers and the first
+     * bytes of the body are awaited within {@code timeout}; after that each read of
+     * {@link TransportResponse#stream()} waits at most {@code idleTimeout}. A non-2xx answer is read whole
+     * (bounded) like {@link #post}'s. HTTP mode only.
+     *
+     * @param timeout     longest wait for the first bytes of the body, connecting included
+     * @param idleTimeout longest wait of each later read
+     * @return a 2xx response with an open stream (the caller closes it), or any other response read whole
+     * @throws IOException as for {@link #post}
+     */
+    default TransportResponse openStream(URI uri, Map<String, String> headers, byte[] body, Duration timeout,
+                                         Duration idleTimeout) throws IOException {
+        throw new UnsupportedOperationException("only HTTP mode streams");
+    }
 }

@@ -16,15 +16,85 @@ import org.openaimoodle.sidecar.worker.json.Json;
  * @param contentType    Content-Type of the body
  * @param delay          wait before answering
  * @param dropConnection close the connection instead of answering
+ * @param events         for a stream: each Server-Sent Event's data, sent one by one (empty: not a stream)
+ * @param eventGap       for a stream: the wait before each event
+ * @param stallAfter     for a stream: after this many events, fall silent (keep the connection open), or -1
  */
 public record FakeAnswer(int status, Map<String, String> headers, String body, String contentType, Duration delay,
-                         boolean dropConnection) {
+                         boolean dropConnection, java.util.List<String> events, Duration eventGap, int stallAfter) {
+    /** An answer that is not a stream. */
+    public FakeAnswer(int status, Map<String, String> headers, String body, String contentType, Duration delay,
+                      boolean dropConnection) {
+        this(status, headers, body, contentType, delay, dropConnection, java.util.List.of(), Duration.ZERO, -1);
+    }
+
+    /**
+     * A streamed Chat Completions answer as OpenAI sends it ({@code stream: true}): a role chunk, one chunk per
+     * piece of text, a finish chunk, the usage chunk ({@code choices: []}; prompt 10, completion = pieces) and
+     * {@code [DONE]}, each event {@code data: …\n\n} after {@code gap}.
+     */
+    public static FakeAnswer stream(Duration gap, String... pieces) {
+        java.util.List<String> events = new java.util.ArrayList<>();
+        events.add(chunk("{\"role\":\"assistant\",\"content\":\"\"}", null));
+        for (String piece : pieces) {
+            events.add(chunk(Json.toText(out -> {
+                out.writeStartObject();
+                out.writeStringField("content", piece);
+                out.writeEndObject();
+            }), null));
+        }
+        events.add(chunk("{}", "stop"));
+        events.add("{\"id\":\"chatcmpl-fake\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
+                + "\"model\":\"gpt-4o-mini\",\"choices\":[],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":"
+                + pieces.length + ",\"total_tokens\":" + (10 + pieces.length) + "}}");
+        events.add("[DONE]");
+        return new FakeAnswer(200, Map.of(), "", "text/event-stream", Duration.ZERO, false, java.util.List.copyOf(events),
+                gap, -1);
+    }
+
+    private static String chunk(String delta, String finishReason) {
+        return "{\"id\":\"chatcmpl-fake\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
+                + "\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_fake\",\"choices\":[{\"index\":0,\"delta\":"
+                + delta + ",\"finish_reason\":" + (finishReason == null ? "null" : "\"" + finishReason + "\"")
+                + "}],\"usage\":null}";
+    }
+
+    /** @return this stream, silent after {@code events} events with its connection kept open */
+    public FakeAnswer stallingAfter(int events) {
+        return new FakeAnswer(status, headers, body, contentType, delay, dropConnection, this.events, eventGap,
+                events);
+    }
+
+    /** @return whether this answer is a stream */
+    public boolean streamed() {
+        return !events.isEmpty();
+    }
+
+    /** @return OpenAI's model list ({@code GET /v1/models}) with the given model ids */
+    public static FakeAnswer models(String... ids) {
+        return json(200, Json.toText(out -> {
+            out.writeStartObject();
+            out.writeStringField("object", "list");
+            out.writeArrayFieldStart("data");
+            for (String id : ids) {
+                out.writeStartObject();
+                out.writeStringField("id", id);
+                out.writeStringField("object", "model");
+                out.writeNumberField("created", 1_700_000_000L);
+                out.writeStringField("owned_by", "fake");
+                out.writeEndObject();
+            }
+            out.writeEndArray();
+            out.writeEndObject();
+        }));
+    }
     /** @return a 200 Chat Completions answer whose {@code choices[0].message.content} is the text */
     public static FakeAnswer text(String content) {
         return json(200, Json.toText(out -> {
             out.writeStartObject();
             out.writeStringField("id", "chatcmpl-fake");
             out.writeStringField("object", "chat.completion");
+            out.writeStringField("system_fingerprint", "fp_fake");
             out.writeNumberField("created", 1_700_000_000L);
             out.writeStringField("model", "gpt-4o-mini");
             out.writeArrayFieldStart("choices");
@@ -85,11 +155,12 @@ public record FakeAnswer(int status, Map<String, String> headers, String body, S
     public FakeAnswer withHeader(String name, String value) {
         Map<String, String> more = new LinkedHashMap<>(headers);
         more.put(name, value);
-        return new FakeAnswer(status, Map.copyOf(more), body, contentType, delay, dropConnection);
+        return new FakeAnswer(status, Map.copyOf(more), body, contentType, delay, dropConnection, events, eventGap,
+                stallAfter);
     }
 
     /** @return this answer, sent after the delay */
     public FakeAnswer after(Duration wait) {
-        return new FakeAnswer(status, headers, body, contentType, wait, dropConnection);
+        return new FakeAnswer(status, headers, body, contentType, wait, dropConnection, events, eventGap, stallAfter);
     }
 }

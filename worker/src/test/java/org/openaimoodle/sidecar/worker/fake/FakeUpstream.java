@@ -24,10 +24,13 @@ import org.openaimoodle.sidecar.worker.json.Json;
 
 /**
  * A stand-in for an OpenAI-compatible Chat Completions API on loopback, for tests and the benchmark.
- * It answers {@code POST …/chat/completions} in the real wire format; each test scripts the next answers
- * ({@link #enqueue}) — any status, headers such as {@code Retry-After}, a delay, a dropped connection, a
- * non-JSON body, empty {@code choices} — and reads back what arrived ({@link #received()}). Without a
- * script it answers every request with {@link #defaultAnswer}.
+ * It answers {@code POST …/chat/completions} in the real wire format, streams included (Server-Sent Events,
+ * {@code data: {…}\n\n} chunks, the final usage chunk, {@code data: [DONE]}), and {@code GET …/models}; each test
+ * scripts the next answers ({@link #enqueue}) — any status, headers such as {@code Retry-After}, a delay, a
+ * dropped connection, a non-JSON body, empty {@code choices}, a stream that stalls — and reads back what arrived
+ * ({@link #received()}: every request's method, path, headers and body) and how streams ended
+ * ({@link #streamsCompleted()}, {@link #streamsCutByClient()}). Without a script it answers every chat request
+ * with {@link #defaultAnswer} and every models request with a list of two models.
  *
  * <p>Standalone: {@code FakeUpstream PORT [LATENCY_MS]} serves until killed, every answer after the given
  * latency. It needs only the worker's own runtime class path (jackson-core, no databind), so
@@ -47,6 +50,8 @@ public final class FakeUpstream implements AutoCloseable {
     private volatile FakeAnswer defaultAnswer = FakeAnswer.text("Hello from the fake upstream");
     /** Standalone (benchmark) runs keep no record, so memory stays flat over millions of requests. */
     private volatile boolean recordNothing;
+    private final java.util.concurrent.atomic.AtomicInteger streamsCompleted = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger streamsCutByClient = new java.util.concurrent.atomic.AtomicInteger();
 
     private FakeUpstream(int port) throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 8192);
@@ -87,10 +92,22 @@ public final class FakeUpstream implements AutoCloseable {
         return this;
     }
 
+    /** @return streams sent to their end ({@code [DONE]}) since the last reset */
+    public int streamsCompleted() {
+        return streamsCompleted.get();
+    }
+
+    /** @return streams whose connection the client closed before their end, since the last reset */
+    public int streamsCutByClient() {
+        return streamsCutByClient.get();
+    }
+
     /** Forgets the script, the default answer and what was received. */
     public synchronized void reset() {
         script.clear();
         received.clear();
+        streamsCompleted.set(0);
+        streamsCutByClient.set(0);
         defaultAnswer = FakeAnswer.text("Hello from the fake upstream");
     }
 
@@ -112,9 +129,11 @@ public final class FakeUpstream implements AutoCloseable {
         synchronized (this) {
             if (!recordNothing) {
                 received.add(new ReceivedRequest(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                        headers, parse(body), at));
+                        headers, parse(body), at, new String(body, StandardCharsets.UTF_8)));
             }
-            answer = script.isEmpty() ? defaultAnswer : script.poll();
+            answer = exchange.getRequestMethod().equals("GET") && exchange.getRequestURI().getPath().endsWith("/models")
+                    ? FakeAnswer.models("gpt-4o-mini", "adorsys")
+                    : script.isEmpty() ? defaultAnswer : script.poll();
         }
         try {
             if (!answer.delay().isZero()) {
@@ -128,6 +147,10 @@ public final class FakeUpstream implements AutoCloseable {
             exchange.close();
             return;
         }
+        if (answer.streamed()) {
+            stream(exchange, answer);
+            return;
+        }
         byte[] bytes = answer.body().getBytes(StandardCharsets.UTF_8);
         answer.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
         exchange.getResponseHeaders().set("Content-Type", answer.contentType());
@@ -136,6 +159,36 @@ public final class FakeUpstream implements AutoCloseable {
             out.write(bytes);
         } catch (IOException e) {
             // the client gave up (deadline); nothing to do
+        }
+    }
+
+    private void stream(HttpExchange exchange, FakeAnswer answer) throws IOException {
+        answer.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
+        exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+        exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+        exchange.sendResponseHeaders(200, 0); // chunked
+        OutputStream out = exchange.getResponseBody();
+        try {
+            int sent = 0;
+            for (String event : answer.events()) {
+                if (sent == answer.stallAfter()) {
+                    Thread.sleep(Duration.ofMinutes(5)); // silent, connection open, until the client gives up
+                }
+                if (!answer.eventGap().isZero()) {
+                    Thread.sleep(answer.eventGap());
+                }
+                out.write(("data: " + event + "\n\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                sent++;
+            }
+            out.close();
+            streamsCompleted.incrementAndGet();
+        } catch (IOException e) {
+            streamsCutByClient.incrementAndGet(); // the client (the sidecar) closed the connection
+            exchange.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            exchange.close();
         }
     }
 

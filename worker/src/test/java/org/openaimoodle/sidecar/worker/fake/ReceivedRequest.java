@@ -15,8 +15,10 @@ import org.openaimoodle.sidecar.worker.json.Json;
  * @param headers headers by lower-case name (multiple values joined by commas)
  * @param body    the parsed JSON body (see {@link Json#parse}), or null when it was not JSON
  * @param at      arrival time
+ * @param text    the body as it arrived (UTF-8)
  */
-public record ReceivedRequest(String method, String path, Map<String, String> headers, Object body, Instant at) {
+public record ReceivedRequest(String method, String path, Map<String, String> headers, Object body, Instant at,
+                              String text) {
 
     /** @return the {@code model} field */
     public String model() {

@@ -197,6 +197,10 @@ class WorkerHttpIT {
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() ->
                 worker.log().contains("INFO access: action=nope user_id=u_2 code=unknown_action status=200"));
         assertTrue(worker.log().matches("(?s).*\\d{4}-\\d\\d-\\d\\dT[^ ]+ INFO access: action=summarize "
-                + "user_id=4711 code=ok status=200 duration_ms=\\d+\n.*"), worker.log());
+                + "user_id=4711 code=ok status=200 duration_ms=\\d+ prompt_tokens=10 completion_tokens=5\n.*"),
+                worker.log());
+        assertTrue(worker.log().contains("code=unknown_action status=200 duration_ms="), worker.log());
+        assertTrue(worker.log().matches("(?s).*code=unknown_action status=200 duration_ms=\\d+ prompt_tokens=- "
+                + "completion_tokens=-\n.*"), "no upstream call, no tokens: " + worker.log());
     }
 }

@@ -57,7 +57,7 @@ class ChatCompletionsClientTest {
     @MethodSource("transports")
     void sendsTheChatCompletionsRequestAndReturnsTheContent(UpstreamTransport transport) throws Exception {
         upstream.enqueue(FakeAnswer.text("Hi there"));
-        assertEquals("Hi there", client(transport).complete(HELLO, 123, Deadline.after(Duration.ofSeconds(5))));
+        assertEquals("Hi there", client(transport).complete(HELLO, 123, Deadline.after(Duration.ofSeconds(5))).text());
         var request = upstream.received().get(0);
         assertEquals("POST", request.method());
         assertEquals("/v1/chat/completions", request.path());
@@ -72,7 +72,7 @@ class ChatCompletionsClientTest {
     void serverErrorsAreRetriedTwiceThenSucceed(UpstreamTransport transport) throws Exception {
         upstream.enqueue(FakeAnswer.error(500, "boom"), FakeAnswer.error(503, "busy"), FakeAnswer.text("finally"));
         long start = System.nanoTime();
-        assertEquals("finally", client(transport).complete(HELLO, 10, Deadline.after(Duration.ofSeconds(10))));
+        assertEquals("finally", client(transport).complete(HELLO, 10, Deadline.after(Duration.ofSeconds(10))).text());
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertEquals(3, upstream.received().size());
         assertTrue(millis >= 750, "two jittered backoffs take at least 0.25 + 0.5 s, took " + millis);
@@ -156,7 +156,7 @@ class ChatCompletionsClientTest {
     @MethodSource("transports")
     void droppedConnectionIsRetriedLikeARefusedOne(UpstreamTransport transport) throws Exception {
         upstream.enqueue(FakeAnswer.closeConnection(), FakeAnswer.text("recovered"));
-        assertEquals("recovered", client(transport).complete(HELLO, 10, Deadline.after(Duration.ofSeconds(5))));
+        assertEquals("recovered", client(transport).complete(HELLO, 10, Deadline.after(Duration.ofSeconds(5))).text());
         assertEquals(2, upstream.received().size());
         upstream.defaultAnswer(FakeAnswer.closeConnection());
         UpstreamException e = assertThrows(UpstreamException.class,

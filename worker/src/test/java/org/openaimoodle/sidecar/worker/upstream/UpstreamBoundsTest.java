@@ -48,7 +48,7 @@ class UpstreamBoundsTest {
         Callable<Result> task = () -> {
             long start = System.nanoTime();
             try {
-                String text = client.complete(List.of(ChatMessage.user("hi")), 10, Deadline.after(DEADLINE));
+                String text = client.complete(List.of(ChatMessage.user("hi")), 10, Deadline.after(DEADLINE)).text();
                 return new Result(text, null, (System.nanoTime() - start) / 1_000_000);
             } catch (UpstreamException e) {
                 return new Result(null, e, (System.nanoTime() - start) / 1_000_000);

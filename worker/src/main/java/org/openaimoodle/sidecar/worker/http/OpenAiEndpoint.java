@@ -1,0 +1,213 @@
+package org.openaimoodle.sidecar.worker.http;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import org.openaimoodle.sidecar.worker.action.ErrorCode;
+import org.openaimoodle.sidecar.worker.json.Json;
+import org.openaimoodle.sidecar.worker.log.AccessLog;
+import org.openaimoodle.sidecar.worker.openai.ChatRequest;
+import org.openaimoodle.sidecar.worker.openai.ModelAliases;
+import org.openaimoodle.sidecar.worker.openai.OpenAiError;
+import org.openaimoodle.sidecar.worker.openai.SseRelay;
+import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsClient;
+import org.openaimoodle.sidecar.worker.upstream.Deadline;
+import org.openaimoodle.sidecar.worker.upstream.TransportResponse;
+import org.openaimoodle.sidecar.worker.upstream.UpstreamException;
+import org.openaimoodle.sidecar.worker.upstream.Usage;
+
+/**
+ * The OpenAI-compatible endpoint (DESIGN.md, "The OpenAI-compatible endpoint"), for Moodle's own AI provider and
+ * any OpenAI client: {@code POST /v1/chat/completions} (action {@code v1}),
+ * {@code POST /moodle/{action}/v1/chat/completions} (action {@code moodle/{action}}) and {@code GET …/v1/models}.
+ * The same checks ({@link Intake}), upstream client, retries, deadline and access line as /ai. The client's
+ * headers never go upstream (its Authorization, OpenAI-Organization, OpenAI-Project, cookies): the client sends
+ * the upstream the body and the upstream gets the real key. A 2xx answer is passed on unchanged, an upstream 4xx
+ * with an OpenAI error body too; the sidecar's own failures are {@link OpenAiError}s. Streams go through
+ * {@link SseRelay}.
+ */
+final class OpenAiEndpoint implements HttpService {
+    private static final Pattern ACTION = Pattern.compile("[a-z0-9_]{1,64}");
+
+    private final Intake intake;
+    private final Optional<ChatCompletionsClient> client;
+    private final ModelAliases aliases;
+    private final Duration requestTimeout;
+    private final Duration streamIdleTimeout;
+    private final SseRelay relay;
+
+    OpenAiEndpoint(Intake intake, Optional<ChatCompletionsClient> client, ModelAliases aliases,
+                   Duration requestTimeout, Duration streamIdleTimeout, int maxEventBytes) {
+        this.intake = intake;
+        this.client = client;
+        this.aliases = aliases;
+        this.requestTimeout = requestTimeout;
+        this.streamIdleTimeout = streamIdleTimeout;
+        this.relay = new SseRelay(maxEventBytes);
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/v1/chat/completions", (req, res) -> chat(req, res, "v1"))
+                .get("/v1/models", (req, res) -> models(req, res, "v1"))
+                .post("/moodle/{action}/v1/chat/completions", (req, res) -> perAction(req, res, true))
+                .get("/moodle/{action}/v1/models", (req, res) -> perAction(req, res, false))
+                .any("/v1/chat/completions", (req, res) -> RoutingErrors.methodNotAllowed(res, "POST",
+                        req.path().path()))
+                .any("/moodle/{action}/v1/chat/completions", (req, res) -> RoutingErrors.methodNotAllowed(res,
+                        "POST", req.path().path()))
+                .any("/v1/models", (req, res) -> RoutingErrors.methodNotAllowed(res, "GET", req.path().path()))
+                .any("/moodle/{action}/v1/models", (req, res) -> RoutingErrors.methodNotAllowed(res, "GET",
+                        req.path().path()));
+    }
+
+    private void perAction(ServerRequest req, ServerResponse res, boolean chat) throws IOException {
+        String action = req.path().pathParameters().get("action");
+        if (!ACTION.matcher(action).matches()) {
+            // The body stays unread, so the connection closes after the answer: say so, or a client reuses it.
+            res.header(HeaderValues.CONNECTION_CLOSE);
+            RoutingErrors.notFound(res, req.path().path());
+        } else if (chat) {
+            chat(req, res, "moodle/" + action);
+        } else {
+            models(req, res, "moodle/" + action);
+        }
+    }
+
+    private void chat(ServerRequest req, ServerResponse res, String action) throws IOException {
+        long start = System.nanoTime();
+        intake.post(req, res, (r, status, code, message) -> fail(r, start, action, null,
+                new OpenAiError(status, code, message)), body -> {
+            ChatRequest request;
+            try {
+                request = ChatRequest.parse(body, aliases);
+            } catch (ChatRequest.NotAnObject e) {
+                fail(res, start, action, null, new OpenAiError(400, ErrorCode.INVALID_JSON, e.getMessage()));
+                return;
+            }
+            if (client.isEmpty()) {
+                notConfigured(res, start, action, request.user());
+                return;
+            }
+            Deadline deadline = Deadline.after(requestTimeout);
+            try {
+                if (request.stream()) {
+                    stream(res, start, action, request, client.get().forwardStream(request.upstreamBody(), deadline,
+                            streamIdleTimeout));
+                } else {
+                    whole(res, start, action, request.user(), checked(client.get().forward(request.upstreamBody(),
+                            deadline)));
+                }
+            } catch (UpstreamException e) {
+                fail(res, start, action, request.user(), OpenAiError.of(e));
+            }
+        });
+    }
+
+    private void models(ServerRequest req, ServerResponse res, String action) throws IOException {
+        long start = System.nanoTime();
+        intake.get(req, res, (r, status, code, message) -> fail(r, start, action, null,
+                new OpenAiError(status, code, message)), body -> {
+            if (client.isEmpty()) {
+                notConfigured(res, start, action, null);
+                return;
+            }
+            try {
+                whole(res, start, action, null, client.get().models(Deadline.after(requestTimeout)));
+            } catch (UpstreamException e) {
+                fail(res, start, action, null, OpenAiError.of(e));
+            }
+        });
+    }
+
+    /**
+     * @return the answer, when a 2xx one is a Chat Completion (a JSON object with choices): a proxy's HTML page
+     *         or an answer without choices is no answer an OpenAI client can use
+     * @throws UpstreamException ({@code upstream_error}) otherwise
+     */
+    private static TransportResponse checked(TransportResponse answer) throws UpstreamException {
+        if (!answer.ok()) {
+            return answer;
+        }
+        Object root;
+        try {
+            root = Json.parse(answer.body());
+        } catch (IOException e) {
+            root = null;
+        }
+        if (!(root instanceof java.util.Map<?, ?>)) {
+            throw new UpstreamException(UpstreamException.Kind.ERROR, "the AI service sent an unreadable answer "
+                    + "(HTTP " + answer.status() + ", not JSON)", 1);
+        }
+        if (!(Json.path(root, "choices", 0) instanceof java.util.Map<?, ?>)) {
+            throw new UpstreamException(UpstreamException.Kind.ERROR, "No response content found", 1);
+        }
+        return answer;
+    }
+
+    /** A whole answer: 2xx and OpenAI-shaped 4xx errors pass through, anything else is the sidecar's 502. */
+    private void whole(ServerResponse res, long start, String action, String user, TransportResponse answer) {
+        boolean passOn = answer.ok() || (answer.status() < 500 && client.get().upstreamMessage(answer).isPresent());
+        if (!passOn) {
+            fail(res, start, action, user, OpenAiError.of(client.get().statusFailure(answer, 1)));
+            return;
+        }
+        res.status(Status.create(answer.status()));
+        res.header(HeaderNames.CONTENT_TYPE, answer.header("content-type").orElse("application/json"));
+        res.send(answer.body());
+        Usage usage = Usage.UNKNOWN;
+        try {
+            usage = Usage.of(Json.parse(answer.body()));
+        } catch (IOException e) {
+            // an answer that is not JSON is passed on all the same; it has no tokens to count
+        }
+        String code = answer.ok() ? "ok" : OpenAiError.of(client.get().statusFailure(answer, 1)).code().wire();
+        AccessLog.record(action, user, code, answer.status(), millisSince(start), usage);
+    }
+
+    private void stream(ServerResponse res, long start, String action, ChatRequest request, TransportResponse answer)
+            throws IOException {
+        if (answer.stream() == null) {
+            whole(res, start, action, request.user(), answer);
+            return;
+        }
+        res.status(Status.OK_200);
+        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
+        res.header(HeaderValues.CACHE_NO_CACHE);
+        SseRelay.Result result;
+        try (OutputStream out = GuardedConnection.streaming(res.outputStream())) {
+            result = relay.relay(answer.stream(), out, request.clientWantsUsage());
+        } catch (RuntimeException e) {
+            result = new SseRelay.Result(SseRelay.CLIENT_CLOSED, Usage.UNKNOWN); // closing a dead connection
+        }
+        AccessLog.record(action, request.user(), result.code(), 200, millisSince(start), result.usage());
+    }
+
+    private void notConfigured(ServerResponse res, long start, String action, String user) {
+        fail(res, start, action, user, new OpenAiError(503, ErrorCode.NOT_CONFIGURED, "No OpenAI API key is "
+                + "configured; set OPENAI_API_KEY for the sidecar and restart it"));
+    }
+
+    private static void fail(ServerResponse res, long start, String action, String user, OpenAiError error) {
+        if (error.status() == 429 || error.code() == ErrorCode.UNAVAILABLE) {
+            res.header(HeaderNames.RETRY_AFTER, "1");
+        }
+        JsonReplies.send(res, error.status(), error.toJson());
+        AccessLog.record(action, user, error.code().wire(), error.status(), millisSince(start), Usage.UNKNOWN);
+    }
+
+    private static long millisSince(long start) {
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+}
