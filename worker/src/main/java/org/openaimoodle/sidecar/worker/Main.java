@@ -53,7 +53,7 @@ public final class Main {
             System.exit(e.exitCode());
             return;
         }
-        LogSetup.select(config.httpMode(), !config.supervised());
+        LogSetup.select(config.httpMode(), !config.supervised(), config.secretMasker());
         if (!config.httpMode()) {
             System.setOut(System.err); // stray prints (libraries, JVM) must not corrupt the JSON replies
         }

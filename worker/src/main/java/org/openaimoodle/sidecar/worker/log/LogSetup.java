@@ -9,6 +9,8 @@ import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.spi.ContextAwareBase;
 
+import org.openaimoodle.sidecar.common.SecretMasker;
+
 /**
  * Logback configured in code, found through {@code META-INF/services}: cheaper at start than parsing a
  * logback.xml, which matters in stdio mode. Output is {@code LEVEL logger: message}; outside supervision
@@ -36,8 +38,10 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
      *
      * @param toStdout   true in HTTP mode, false in stdio mode
      * @param timestamps false under the supervisor
+     * @param secrets    scrubs this process's key, token and URL credentials from every logged text
      */
-    public static void select(boolean toStdout, boolean timestamps) {
+    public static void select(boolean toStdout, boolean timestamps, SecretMasker secrets) {
+        LogText.mask(secrets);
         System.setProperty(STREAM, toStdout ? "stdout" : "stderr");
         System.setProperty(TIMESTAMPS, Boolean.toString(timestamps));
     }

@@ -1,14 +1,24 @@
 package org.openaimoodle.sidecar.worker.log;
 
+import org.openaimoodle.sidecar.common.SecretMasker;
+
 /**
  * Text that goes into a log line: control characters escaped and length capped. Every control character
  * (C0 including tab, DEL, C1) and the Unicode line and paragraph separators become a visible escape
  * ({@code \n}, {@code \r}, {@code \t}, {@code \u001b}, …), so text from a client or an upstream cannot
  * start a line that looks like the supervisor's, nor clear or retitle a terminal. Past the cap the text
- * ends with {@code … [truncated N chars]}, N counting the characters left out.
+ * ends with {@code … [truncated N chars]}, N counting the characters left out. Secrets are scrubbed from the
+ * whole text before it is cut, so a key that straddles the cut cannot survive as a fragment.
  */
 final class LogText {
+    private static volatile SecretMasker masker = SecretMasker.none();
+
     private LogText() {
+    }
+
+    /** @param secrets the masker that knows this process's key, token and URL credentials */
+    static void mask(SecretMasker secrets) {
+        masker = secrets;
     }
 
     /**
@@ -16,7 +26,8 @@ final class LogText {
      *
      * @return whether all of it fitted
      */
-    static boolean append(StringBuilder out, String text, int max) {
+    static boolean append(StringBuilder out, String raw, int max) {
+        String text = masker.scrub(raw);
         int budget = out.length() + max;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);

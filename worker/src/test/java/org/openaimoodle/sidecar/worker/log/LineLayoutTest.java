@@ -8,6 +8,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import org.junit.jupiter.api.Test;
+import org.openaimoodle.sidecar.common.SecretMasker;
 
 class LineLayoutTest {
     private static LoggingEvent event(String logger, String message, Throwable thrown) {
@@ -119,5 +120,22 @@ class LineLayoutTest {
             return new RuntimeException("top", cause);
         }
         return recurse(depth - 1, cause);
+    }
+
+    @Test
+    void aKeyThatStraddlesTheCapIsScrubbedBeforeTheCut() {
+        String key = "plainkey0123456789ABCDEFGHIJ"; // not sk- shaped: only the configured masker knows it
+        LogText.mask(SecretMasker.of(key));
+        try {
+            for (int offset = LineLayout.MAX_MESSAGE_CHARS - key.length(); offset <= LineLayout.MAX_MESSAGE_CHARS;
+                    offset++) {
+                String text = new LineLayout(false).doLayout(event("worker", "x".repeat(offset) + key + " tail", null));
+                for (int i = 0; i + 6 <= key.length() - 4; i++) {
+                    assertFalse(text.contains(key.substring(i, i + 6)), "offset " + offset + ": " + key.substring(i, i + 6));
+                }
+            }
+        } finally {
+            LogText.mask(SecretMasker.none());
+        }
     }
 }
