@@ -26,6 +26,8 @@ import org.openaimoodle.sidecar.worker.upstream.Deadline;
 import org.openaimoodle.sidecar.worker.upstream.TransportResponse;
 import org.openaimoodle.sidecar.worker.upstream.UpstreamException;
 import org.openaimoodle.sidecar.worker.upstream.Usage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The OpenAI-compatible endpoint (DESIGN.md, "The OpenAI-compatible endpoint"), for Moodle's own AI provider and
@@ -38,6 +40,7 @@ import org.openaimoodle.sidecar.worker.upstream.Usage;
  * {@link SseRelay}.
  */
 final class OpenAiEndpoint implements HttpService {
+    private static final Logger LOG = LoggerFactory.getLogger("worker");
     private static final Pattern ACTION = Pattern.compile("[a-z0-9_]{1,64}");
 
     private final Intake intake;
@@ -111,6 +114,8 @@ final class OpenAiEndpoint implements HttpService {
                 }
             } catch (UpstreamException e) {
                 fail(res, start, action, request.user(), OpenAiError.of(e));
+            } catch (RuntimeException e) {
+                internal(res, start, action, request.user(), e);
             }
         });
     }
@@ -127,6 +132,8 @@ final class OpenAiEndpoint implements HttpService {
                 whole(res, start, action, null, client.get().models(Deadline.after(requestTimeout)));
             } catch (UpstreamException e) {
                 fail(res, start, action, null, OpenAiError.of(e));
+            } catch (RuntimeException e) {
+                internal(res, start, action, null, e);
             }
         });
     }
@@ -192,6 +199,15 @@ final class OpenAiEndpoint implements HttpService {
             result = new SseRelay.Result(SseRelay.CLIENT_CLOSED, Usage.UNKNOWN); // closing a dead connection
         }
         AccessLog.record(action, request.user(), result.code(), 200, millisSince(start), result.usage());
+    }
+
+    /** A bug: logged with its stack trace, answered in OpenAI's shape (not Helidon's plain-text 500). */
+    private static void internal(ServerResponse res, long start, String action, String user, RuntimeException e) {
+        LOG.error("unexpected failure in {}", action, e);
+        if (!res.isSent()) {
+            fail(res, start, action, user, new OpenAiError(500, ErrorCode.INTERNAL, "internal error ("
+                    + e.getClass().getSimpleName() + "); see the sidecar log"));
+        }
     }
 
     private void notConfigured(ServerResponse res, long start, String action, String user) {

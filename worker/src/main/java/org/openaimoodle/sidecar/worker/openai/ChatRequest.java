@@ -77,7 +77,7 @@ public record ChatRequest(byte[] upstreamBody, String model, String user, boolea
                 copyStreamOptions(in, out);
             } else {
                 out.writeFieldName(name);
-                out.copyCurrentStructureExact(in);
+                copyValue(in, out);
             }
         }
         if (stream && !streamOptions) {
@@ -97,10 +97,29 @@ public record ChatRequest(byte[] upstreamBody, String model, String user, boolea
                 in.skipChildren();
             } else {
                 out.writeFieldName(name);
-                out.copyCurrentStructureExact(in);
+                copyValue(in, out);
             }
         }
         out.writeBooleanField("include_usage", true);
         out.writeEndObject();
+    }
+
+    /** Copies the value at the parser's token; numbers keep their text ({@code 1e2} stays {@code 1e2}). */
+    private static void copyValue(JsonParser in, JsonGenerator out) throws IOException {
+        int depth = 0;
+        do {
+            switch (in.currentToken()) {
+                case START_OBJECT, START_ARRAY -> {
+                    depth++;
+                    out.copyCurrentEvent(in);
+                }
+                case END_OBJECT, END_ARRAY -> {
+                    depth--;
+                    out.copyCurrentEvent(in);
+                }
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> out.writeNumber(in.getText());
+                default -> out.copyCurrentEvent(in);
+            }
+        } while (depth > 0 && in.nextToken() != null);
     }
 }

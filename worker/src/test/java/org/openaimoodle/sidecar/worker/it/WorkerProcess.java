@@ -102,6 +102,15 @@ final class WorkerProcess implements AutoCloseable {
         return Files.readString(log, StandardCharsets.UTF_8);
     }
 
+    /** @return the log, or what went wrong reading it (for assertion messages) */
+    String logUnchecked() {
+        try {
+            return log();
+        } catch (IOException e) {
+            return "(log unreadable: " + e + ")";
+        }
+    }
+
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
