@@ -28,13 +28,14 @@ import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsClient;
 import org.openaimoodle.sidecar.worker.upstream.RetryPolicy;
 import org.openaimoodle.sidecar.worker.upstream.TransportResponse;
 import org.openaimoodle.sidecar.worker.upstream.UpstreamTransport;
+import org.openaimoodle.sidecar.testkit.TestKeys;
 
 /**
  * Every route and error status in process (the real routing and connection handling of
  * {@link HttpMode#configure}, an upstream stub, no worker process), over raw loopback sockets.
  */
 class HttpRoutesTest {
-    static final String TOKEN = "route-test-token";
+    static final String TOKEN = TestKeys.TOKEN;
     static final String OK = "{\"id\":\"x\",\"choices\":[{\"message\":{\"content\":\"stub answer\"}}]}";
     static final CountDownLatch RELEASE = new CountDownLatch(1);
     static final CountDownLatch HELD = new CountDownLatch(1);
@@ -55,7 +56,7 @@ class HttpRoutesTest {
     static WebServerConfig.Builder server(WebServerConfig.Builder server) throws Exception {
         WorkerConfig config = org.openaimoodle.sidecar.worker.config.ConfigLoader.load(
                 CommandLineFlags.parse(List.of("--http-mode")), Map.of(
-                        "OPENAI_API_KEY", "sk-test-ROUTES1234567890",
+                        "OPENAI_API_KEY", TestKeys.API_KEY,
                         "SIDECAR_TOKEN", TOKEN,
                         "SIDECAR_MAX_BODY_BYTES", "2048",
                         "SIDECAR_MAX_CONCURRENT_REQUESTS", "1"));

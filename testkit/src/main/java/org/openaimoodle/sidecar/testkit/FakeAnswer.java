@@ -1,10 +1,12 @@
-package org.openaimoodle.sidecar.worker.fake;
+package org.openaimoodle.sidecar.testkit;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.openaimoodle.sidecar.worker.json.Json;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * One scripted answer of {@link FakeUpstream}. Built with the static factories, refined with
@@ -19,45 +21,37 @@ import org.openaimoodle.sidecar.worker.json.Json;
  */
 public record FakeAnswer(int status, Map<String, String> headers, String body, String contentType, Duration delay,
                          boolean dropConnection) {
+    /** Reads the requests and writes the answers of the fake upstream. */
+    static final ObjectMapper JSON = new ObjectMapper();
+
     /** @return a 200 Chat Completions answer whose {@code choices[0].message.content} is the text */
     public static FakeAnswer text(String content) {
-        return json(200, Json.toText(out -> {
-            out.writeStartObject();
-            out.writeStringField("id", "chatcmpl-fake");
-            out.writeStringField("object", "chat.completion");
-            out.writeNumberField("created", 1_700_000_000L);
-            out.writeStringField("model", "gpt-4o-mini");
-            out.writeArrayFieldStart("choices");
-            out.writeStartObject();
-            out.writeNumberField("index", 0);
-            out.writeObjectFieldStart("message");
-            out.writeStringField("role", "assistant");
-            out.writeStringField("content", content);
-            out.writeEndObject();
-            out.writeStringField("finish_reason", "stop");
-            out.writeEndObject();
-            out.writeEndArray();
-            out.writeObjectFieldStart("usage");
-            out.writeNumberField("prompt_tokens", 10);
-            out.writeNumberField("completion_tokens", 5);
-            out.writeNumberField("total_tokens", 15);
-            out.writeEndObject();
-            out.writeEndObject();
-        }));
+        ObjectNode answer = JSON.createObjectNode()
+                .put("id", "chatcmpl-fake")
+                .put("object", "chat.completion")
+                .put("created", 1_700_000_000L)
+                .put("model", "gpt-4o-mini");
+        ObjectNode choice = answer.putArray("choices").addObject().put("index", 0);
+        choice.putObject("message").put("role", "assistant").put("content", content);
+        choice.put("finish_reason", "stop");
+        answer.putObject("usage").put("prompt_tokens", 10).put("completion_tokens", 5).put("total_tokens", 15);
+        return json(200, text(answer));
     }
 
     /** @return an OpenAI-style error: {@code {"error":{"message":…,"type":…}}} with the status */
     public static FakeAnswer error(int status, String message) {
-        return json(status, Json.toText(out -> {
-            out.writeStartObject();
-            out.writeObjectFieldStart("error");
-            out.writeStringField("message", message);
-            out.writeStringField("type", "fake_error");
-            out.writeNullField("param");
-            out.writeNumberField("code", status);
-            out.writeEndObject();
-            out.writeEndObject();
-        }));
+        ObjectNode answer = JSON.createObjectNode();
+        answer.putObject("error").put("message", message).put("type", "fake_error").putNull("param")
+                .put("code", status);
+        return json(status, text(answer));
+    }
+
+    private static String text(ObjectNode json) {
+        try {
+            return JSON.writeValueAsString(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** @return a 200 answer whose {@code choices} array is empty */
