@@ -9,7 +9,7 @@
 #   worker-http   worker/target/aot/worker-http.aot    /health and /ai on a free port, then SIGTERM
 #   supervisor    supervisor/target/aot/supervisor.aot `sidecarctl run` until the worker is healthy,
 #                                                      `status` and `check` against it, then SIGTERM
-# Requests go to the worker's fake upstream (worker test jar) on 127.0.0.1 with a fake key.
+# Requests go to the fake upstream (the testkit jar, run standalone) on 127.0.0.1 with a fake key.
 # Training never fails the build: a role that cannot be trained is reported and left without a
 # cache, and the launchers then simply start without one.
 set -uo pipefail
@@ -19,6 +19,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/shell/lib/find-java.sh"
 # shellcheck source=shell/lib/jvm-opts.sh
 . "$root/shell/lib/jvm-opts.sh"
+# shellcheck source=shell/lib/free-port.sh
+. "$root/shell/lib/free-port.sh"
 
 readonly FAKE_KEY=sk-test-FAKE1234567890abcd
 readonly STEP_TIMEOUT=60
@@ -46,19 +48,6 @@ cleanup() {
         kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
     done
     [ -n "$work" ] && rm -rf "$work"
-}
-
-# A port nobody listens on, picked without starting a JVM.
-free_port() {
-    local port
-    for _ in $(seq 1 50); do
-        port=$((20000 + RANDOM % 40000))
-        if ! (: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return 0
-        fi
-    done
-    return 1
 }
 
 # http PORT METHOD PATH [BODY]: prints the status code of a request to 127.0.0.1 (bash /dev/tcp,
@@ -95,16 +84,16 @@ wait_exit() {
 }
 
 start_fake_upstream() {
-    local tests_jar=${worker_jar%/*}/openai-moodle-sidecar-worker-tests.jar
-    [ -f "$tests_jar" ] || tests_jar=$root/worker/target/openai-moodle-sidecar-worker-tests.jar
-    if [ ! -f "$tests_jar" ] || ! grep -qa 'org/openaimoodle/sidecar/worker/fake/FakeUpstream' "$tests_jar"; then
-        say "no fake upstream in $tests_jar: training against a closed port (error paths only)"
+    # Installed layout: HOME/lib/testkit/ (bench/ copies it there); else this checkout's testkit/target/.
+    local testkit_jar=${home:+$home/lib/testkit/openai-moodle-sidecar-testkit.jar}
+    [ -f "$testkit_jar" ] || testkit_jar=$root/testkit/target/openai-moodle-sidecar-testkit.jar
+    if [ ! -f "$testkit_jar" ]; then
+        say "no fake upstream ($testkit_jar): training against a closed port (error paths only)"
         upstream_port=$(free_port)
         return 0
     fi
     upstream_port=$(free_port) || return 1
-    "$SIDECAR_JAVA" -cp "$tests_jar:$worker_jar:${worker_jar%/*}/libs/*" \
-        org.openaimoodle.sidecar.worker.fake.FakeUpstream "$upstream_port" 0 >"$work/fake.log" 2>&1 &
+    "$SIDECAR_JAVA" -jar "$testkit_jar" "$upstream_port" 0 >"$work/fake.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 1 100); do
         (: <"/dev/tcp/127.0.0.1/$upstream_port") 2>/dev/null && return 0

@@ -74,11 +74,10 @@ figure_added_latency() {
     stop_pid "$worker_pid"
 }
 
-# The slow (LLM-like) upstream: the worker's own fake from its test jar.
+# The slow (LLM-like) upstream: the tests' fake upstream, the testkit jar run standalone.
 start_slow_upstream() {
     slow_port=$(free_port)
-    "$SIDECAR_JAVA" -XX:+UseSerialGC -cp "$tests_jar:$worker_jar:$home/lib/worker/libs/*" \
-        org.openaimoodle.sidecar.worker.fake.FakeUpstream "$slow_port" "$SLOW_UPSTREAM_MS" \
+    "$SIDECAR_JAVA" -XX:+UseSerialGC -jar "$testkit_jar" "$slow_port" "$SLOW_UPSTREAM_MS" \
         >"$out/logs/slow-upstream.log" 2>&1 &
     slow_pid=$!
     tracked_pids+=("$slow_pid")

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2154,SC2034,SC2119,SC2120  # root, out, results, build, FAKE_KEY ... are set by bench/run.sh
+# free_port comes from shell/lib/free-port.sh (sourced by bench/run.sh).
 # Plumbing of bench/run.sh: tools, build, ports, processes, results. Expects $root, $out, $results.
 # Every process started here is tracked and stopped by `cleanup` (EXIT trap), children included.
 
@@ -30,9 +31,9 @@ require_tools() {
 # (aot/train.sh HOME), so that jars and caches always belong together.
 prepare_build() {
     if [ "$build" = yes ]; then
-        say "building worker and supervisor"
-        (cd "$root" && ./mvnw -q -o -pl worker,supervisor package -DskipTests >"$out/logs/build.log" 2>&1) \
-            || (cd "$root" && ./mvnw -q -pl worker,supervisor package -DskipTests >>"$out/logs/build.log" 2>&1) \
+        say "building worker, supervisor and the testkit (the fake upstream)"
+        (cd "$root" && ./mvnw -q -o -pl testkit,worker,supervisor -am package -DskipTests >"$out/logs/build.log" 2>&1) \
+            || (cd "$root" && ./mvnw -q -pl testkit,worker,supervisor -am package -DskipTests >>"$out/logs/build.log" 2>&1) \
             || die "build failed: see bench/out/logs/build.log"
     fi
     install_snapshot
@@ -58,9 +59,13 @@ install_snapshot() {
         cp -rp "$root/$module/target/libs" "$home/lib/$module/"
     done
     worker_jar=$home/lib/worker/openai-moodle-sidecar-worker.jar
-    tests_jar=$home/lib/worker/openai-moodle-sidecar-worker-tests.jar
-    cp -p "$root/worker/target/openai-moodle-sidecar-worker-tests.jar" "$tests_jar" \
-        || die "no worker test jar (the fake upstream): run without --no-build"
+    # The fake upstream: the testkit jar with its libs, runnable standalone (java -jar).
+    testkit_jar=$home/lib/testkit/openai-moodle-sidecar-testkit.jar
+    [ -f "$root/testkit/target/openai-moodle-sidecar-testkit.jar" ] \
+        || die "no testkit jar (the fake upstream): run without --no-build"
+    mkdir -p "$home/lib/testkit"
+    cp -p "$root/testkit/target/openai-moodle-sidecar-testkit.jar" "$testkit_jar"
+    cp -rp "$root/testkit/target/libs" "$home/lib/testkit/"
 }
 
 record_aot_caches() {
@@ -94,19 +99,6 @@ jvm_flags_of() {
         sidecar_jvm_opts "$1" "$home"
         printf '%s\n' "${SIDECAR_JVM_OPTS[*]}" | sed "s#$home/##g"
     )
-}
-
-# A port nobody listens on.
-free_port() {
-    local port
-    for _ in $(seq 1 100); do
-        port=$((20000 + RANDOM % 12000))
-        if ! (: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return 0
-        fi
-    done
-    die "no free port found"
 }
 
 wait_port() {

@@ -23,6 +23,8 @@ build=yes
 
 # shellcheck source=shell/lib/find-java.sh
 . "$root/shell/lib/find-java.sh"
+# shellcheck source=shell/lib/free-port.sh
+. "$root/shell/lib/free-port.sh"
 # shellcheck source=bench/lib.sh
 . "$root/bench/lib.sh"
 # shellcheck source=bench/figures.sh

@@ -9,7 +9,7 @@
 #    `unshare --pid` + chroot, as root (the image's default) and again as uid 1001; and shows:
 #    supervisor and worker run as uid 1001 on the jlink'd runtime, /health answers, the plugin's
 #    stdio path works for Apache's user, the HEALTHCHECK command passes, test-sidecar.sh passes
-#    inside (against the worker's fake upstream on the host), the cron job repairs a stopped
+#    inside (against the tests' fake upstream on the host), the cron job repairs a stopped
 #    sidecar with cron's empty environment, a logrotate run loses
 #    nothing, and SIGTERM to PID 1 stops everything cleanly;
 # 4. runs the `sidecar` target's ENTRYPOINT as its USER: healthy, and stops cleanly on SIGTERM.
@@ -43,6 +43,8 @@ unshare --pid --fork --mount true 2>/dev/null || cannot_run "unshare --pid --mou
 podman info >/dev/null 2>&1 || cannot_run "podman does not work here: $(podman info 2>&1 | tail -n 1)"
 # shellcheck source=shell/lib/find-java.sh
 . "$repo/shell/lib/find-java.sh"
+# shellcheck source=shell/lib/free-port.sh
+. "$repo/shell/lib/free-port.sh"
 sidecar_find_java 2>/dev/null || cannot_run "no JDK >= 21 on this machine for the stand-in build image"
 maven_home=$(find "$HOME/.m2/wrapper/dists" -path '*/bin/mvn' -print -quit 2>/dev/null)
 if [ -z "$maven_home" ]; then
@@ -200,15 +202,6 @@ mapfile -t image_env < <(podman image inspect --format '{{range .Config.Env}}{{p
 mapfile -t image_cmd < <(podman image inspect --format '{{range .Config.Entrypoint}}{{println .}}{{end}}{{range .Config.Cmd}}{{println .}}{{end}}' "$image" | sed '/^$/d')
 say "image command: ${image_cmd[*]}"
 
-free_port() {
-    local port
-    for _ in $(seq 1 50); do
-        port=$((20000 + RANDOM % 40000))
-        if ! (: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
-    done
-    return 1
-}
-
 # in_root [--userspec=U:G] CMD...: runs CMD in the running container (its mount and pid namespace).
 in_root() {
     local spec=()
@@ -248,22 +241,19 @@ two_jvms() { [ "$(sidecar_jvms | wc -l)" -ge 2 ]; }
 plugin_link_made() { [ -L "$root/bitnami/moodle/openai-sidecar/openai-moodle-sidecar" ]; }
 run_ended() { ! kill -0 "$run_pid" 2>/dev/null; }
 
-# The worker's fake Chat Completions upstream (worker test jar of this checkout, run on the host:
+# The tests' fake Chat Completions upstream (the testkit jar of this checkout, run on the host:
 # the container shares the host's network), so the actions succeed without a real key. Without a
 # built checkout (./mvnw verify) the runs go without it and expect `not_configured` instead.
 fake_key=sk-test-FAKE1234567890abcd
 fake_pid=""
 run_env=()
 start_fake_upstream() {
-    local tests_jar=$repo/worker/target/openai-moodle-sidecar-worker-tests.jar url=""
-    # The fake's test-only libraries (jackson-databind), copied by the e2e module's build.
-    local fake_libs=$repo/e2e/target/fake-upstream-libs
-    if [ ! -f "$tests_jar" ] || ! compgen -G "$fake_libs/jackson-databind-*.jar" >/dev/null; then
-        say "no $tests_jar or $fake_libs (run ./mvnw verify first): no fake upstream, the actions answer not_configured"
-        return
+    local testkit_jar=$repo/testkit/target/openai-moodle-sidecar-testkit.jar url=""
+    if [ ! -f "$testkit_jar" ]; then
+        say "no $testkit_jar (run ./mvnw verify first): no fake upstream, the actions answer not_configured"
+        return 0
     fi
-    "$SIDECAR_JAVA" -cp "$tests_jar:$repo/worker/target/openai-moodle-sidecar-worker.jar:$repo/worker/target/libs/*:$fake_libs/*" \
-        org.openaimoodle.sidecar.worker.fake.FakeUpstream 0 >"$work/fake-upstream.log" 2>&1 &
+    "$SIDECAR_JAVA" -jar "$testkit_jar" 0 >"$work/fake-upstream.log" 2>&1 &
     fake_pid=$!
     wait_until 30 grep -q 'fake upstream on ' "$work/fake-upstream.log"
     url=$(sed -n 's/.*fake upstream on \([^ ,]*\).*/\1/p' "$work/fake-upstream.log" | head -n1)

@@ -74,7 +74,7 @@ final class FigureSections {
         return "## 2. Concurrency at LLM latency\n\n"
                 + "`bench/src/…/LoadClient.java` opens " + results.text("fig2.requests")
                 + " connections at once (one virtual thread and one `POST /ai` each, like the plugin) against a fresh "
-                + "worker whose upstream (the worker's own `FakeUpstream` from its test jar) answers after 2 s. "
+                + "worker whose upstream (the tests' `FakeUpstream`, the testkit jar run standalone) answers after 2 s. "
                 + "A request is in flight from the moment it is written until its reply is read.\n\n"
                 + "| requests | peak in flight | successes | failures | time to finish | client p50 | client p99 | worker peak RSS (VmHWM) | worker RSS after | threads after |\n"
                 + "|---|---|---|---|---|---|---|---|---|---|\n"

@@ -12,12 +12,14 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openaimoodle.sidecar.testkit.Checkout;
+import org.openaimoodle.sidecar.testkit.ProcessRun;
+import org.openaimoodle.sidecar.testkit.SidecarUnderTest;
 
 /**
  * The original guide's commands {@code start-sidecar.sh} and {@code check-sidecar.sh} keep working,
@@ -34,7 +36,7 @@ class AdminShimsIT {
 
     @BeforeEach
     void linkShims() throws Exception {
-        sidecar = new SidecarUnderTest(dir, Map.of());
+        sidecar = new SidecarUnderTest(dir);
         Path bin = Files.createDirectories(dir.resolve("usr-local-bin"));
         startShim = Files.createSymbolicLink(bin.resolve("start-sidecar.sh"), Checkout.SHELL.resolve("start-sidecar.sh"));
         checkShim = Files.createSymbolicLink(bin.resolve("check-sidecar.sh"), Checkout.SHELL.resolve("check-sidecar.sh"));
@@ -47,17 +49,17 @@ class AdminShimsIT {
 
     @Test
     void symlinkedShimsStartAndCheckTheSidecar() throws Exception {
-        ProcessRun.Finished before = sidecar.run(checkShim.toString(), "--no-repair");
+        ProcessRun.Finished before = sidecar.command(checkShim.toString(), "--no-repair");
         assertAll("check-sidecar.sh with nothing running",
                 () -> assertEquals(1, before.exitCode(), before::toString),
                 () -> assertTrue(before.output().contains("CRITICAL"), before::toString));
 
-        ProcessRun.Finished started = sidecar.run(startShim.toString(), "--wait", "60");
+        ProcessRun.Finished started = sidecar.command(startShim.toString(), "--wait", "60");
         sidecar.rememberPids();
         assertEquals(0, started.exitCode(), () -> "start-sidecar.sh: " + started + "\nlog:\n" + sidecar.logTail());
         await("GET /health").atMost(Duration.ofSeconds(10)).until(this::healthAnswers);
 
-        ProcessRun.Finished after = sidecar.run(checkShim.toString());
+        ProcessRun.Finished after = sidecar.command(checkShim.toString());
         assertAll("check-sidecar.sh with the sidecar running",
                 () -> assertEquals(0, after.exitCode(), after::toString),
                 () -> assertTrue(after.output().startsWith("OK"), after::toString));

@@ -11,9 +11,12 @@ import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.openaimoodle.sidecar.testkit.Checkout;
+import org.openaimoodle.sidecar.testkit.FakeUpstream;
+
 /**
- * The worker's fake Chat Completions upstream ({@code org.openaimoodle.sidecar.worker.fake.FakeUpstream},
- * from the worker's test jar) in its own JVM on a free loopback port. It answers every request with
+ * The fake Chat Completions upstream ({@link FakeUpstream}) run standalone from the testkit's jar, in its own
+ * JVM on a free loopback port, as bench/ and aot/train.sh run it. It answers every request with
  * "Hello from the fake upstream".
  */
 final class FakeUpstreamProcess implements AutoCloseable {
@@ -30,8 +33,7 @@ final class FakeUpstreamProcess implements AutoCloseable {
 
     /** Starts it and waits (at most 30 s) for its "fake upstream on URL" line, printed once it listens. */
     static FakeUpstreamProcess start() throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(Checkout.java(), "-cp", Checkout.fakeUpstreamClasspath(),
-                "org.openaimoodle.sidecar.worker.fake.FakeUpstream", "0")
+        Process process = new ProcessBuilder(Checkout.java(), "-jar", Checkout.testkitJar().toString(), "0")
                 .redirectErrorStream(true)
                 .start();
         CompletableFuture<String> ready = new CompletableFuture<>();

@@ -13,6 +13,11 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openaimoodle.sidecar.testkit.Checkout;
+import org.openaimoodle.sidecar.testkit.Ports;
+import org.openaimoodle.sidecar.testkit.ProcessRun;
+import org.openaimoodle.sidecar.testkit.SidecarUnderTest;
+import org.openaimoodle.sidecar.testkit.TestKeys;
 
 /**
  * {@code shell/test-sidecar.sh}, the original guide's "full test suite": all PASS against a live
@@ -43,12 +48,10 @@ class FullTestSuiteScriptIT {
     @Test
     void passesEveryCheckAgainstALiveSidecar() throws Exception {
         upstream = FakeUpstreamProcess.start();
-        sidecar = new SidecarUnderTest(dir, Map.of(
-                "OPENAI_API_KEY", SidecarUnderTest.FAKE_KEY,
-                "OPENAI_BASE_URL", upstream.baseUrl()));
+        sidecar = new SidecarUnderTest(dir).withFakeKey(upstream.baseUrl());
         sidecar.start();
 
-        ProcessRun.Finished suite = sidecar.run(Checkout.TEST_SIDECAR.toString(), sidecar.baseUrl());
+        ProcessRun.Finished suite = sidecar.command(Checkout.TEST_SIDECAR.toString(), sidecar.baseUrl());
 
         List<String> lines = suite.output().lines().toList();
         assertAll(
@@ -56,20 +59,17 @@ class FullTestSuiteScriptIT {
                 () -> assertEquals(6, lines.stream().filter(line -> line.startsWith("PASS ")).count(), suite::toString),
                 () -> assertTrue(lines.stream().noneMatch(line -> line.startsWith("FAIL ")), suite::toString),
                 () -> assertTrue(suite.output().contains("PASS bad request (not JSON): 400 invalid_json"), suite::toString),
-                () -> assertFalse(suite.output().contains(SidecarUnderTest.FAKE_KEY), "the API key was printed"));
+                () -> assertFalse(suite.output().contains(TestKeys.API_KEY), "the API key was printed"));
     }
 
     @Test
     void sendsTheTokenWhenTheSidecarRequiresOne() throws Exception {
         upstream = FakeUpstreamProcess.start();
         String token = "e2e-token-\"quoted\\-0123456789";
-        sidecar = new SidecarUnderTest(dir, Map.of(
-                "OPENAI_API_KEY", SidecarUnderTest.FAKE_KEY,
-                "OPENAI_BASE_URL", upstream.baseUrl(),
-                "SIDECAR_TOKEN", token));
+        sidecar = new SidecarUnderTest(dir).withFakeKey(upstream.baseUrl()).with("SIDECAR_TOKEN", token);
         sidecar.start();
 
-        ProcessRun.Finished withToken = sidecar.run(Checkout.TEST_SIDECAR.toString(), sidecar.baseUrl());
+        ProcessRun.Finished withToken = sidecar.command(Checkout.TEST_SIDECAR.toString(), sidecar.baseUrl());
         Map<String, String> noToken = new java.util.HashMap<>(sidecar.env());
         noToken.remove("SIDECAR_TOKEN");
         ProcessRun.Finished withoutToken = ProcessRun.run(List.of(Checkout.TEST_SIDECAR.toString(), sidecar.baseUrl()),
@@ -84,11 +84,11 @@ class FullTestSuiteScriptIT {
 
     @Test
     void failsEveryCheckWithNonZeroExitWhenNothingListens() throws Exception {
-        int deadPort = SidecarUnderTest.freePort();
+        int deadPort = Ports.free();
 
         ProcessRun.Finished suite = ProcessRun.run(
                 List.of(Checkout.TEST_SIDECAR.toString(), "http://127.0.0.1:" + deadPort),
-                SidecarUnderTest.baseEnvironment(), dir, null, java.time.Duration.ofSeconds(60));
+                ProcessRun.baseEnvironment(), dir, null, java.time.Duration.ofSeconds(60));
 
         List<String> lines = suite.output().lines().toList();
         assertAll(

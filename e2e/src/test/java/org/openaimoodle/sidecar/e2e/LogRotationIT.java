@@ -35,6 +35,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openaimoodle.sidecar.testkit.Checkout;
+import org.openaimoodle.sidecar.testkit.ProcessRun;
+import org.openaimoodle.sidecar.testkit.SidecarUnderTest;
 
 /**
  * The shipped logrotate configuration, run by the real {@code /usr/sbin/logrotate} while requests
@@ -59,7 +62,7 @@ class LogRotationIT {
     @BeforeEach
     void startSidecar() throws Exception {
         // No upstream key needed: every /ai request still gets an answer and an access line.
-        sidecar = new SidecarUnderTest(dir, Map.of());
+        sidecar = new SidecarUnderTest(dir);
         sidecar.start();
         client = Executors.newSingleThreadExecutor();
     }
@@ -81,7 +84,7 @@ class LogRotationIT {
             int due = rotation * REQUESTS_BETWEEN_ROTATIONS;
             await("answered requests before rotation " + rotation).atMost(Duration.ofSeconds(60))
                     .until(() -> answered.get() >= due || requests.isDone());
-            ProcessRun.Finished rotated = sidecar.run("/usr/sbin/logrotate", "-f", "-s",
+            ProcessRun.Finished rotated = sidecar.command("/usr/sbin/logrotate", "-f", "-s",
                     dir.resolve("logrotate.state").toString(), config.toString());
             assertEquals(0, rotated.exitCode(), () -> "logrotate: " + rotated);
         }
@@ -113,8 +116,8 @@ class LogRotationIT {
 
     /** The shipped config with this test's log file, our own user and group, and this checkout's sidecarctl. */
     private Path logrotateConfig() throws IOException, InterruptedException {
-        String user = sidecar.run("id", "-un").output().strip();
-        String group = sidecar.run("id", "-gn").output().strip();
+        String user = sidecar.command("id", "-un").output().strip();
+        String group = sidecar.command("id", "-gn").output().strip();
         String shipped = Files.readString(Checkout.LOGROTATE_CONFIG);
         assertTrue(shipped.contains("/var/log/openai-sidecar.log") && shipped.contains("/usr/local/bin/sidecarctl")
                 && shipped.contains("create 0640 openai-sidecar openai-sidecar")

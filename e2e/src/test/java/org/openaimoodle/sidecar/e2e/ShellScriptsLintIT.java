@@ -14,6 +14,8 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
+import org.openaimoodle.sidecar.testkit.Checkout;
+import org.openaimoodle.sidecar.testkit.ProcessRun;
 
 /**
  * Every shell script of the repository passes shellcheck: the launchers, their libraries, the
@@ -33,7 +35,7 @@ class ShellScriptsLintIT {
 
         List<String> command = new ArrayList<>(List.of("shellcheck", "--external-sources", "--format=gcc"));
         command.addAll(scripts);
-        ProcessRun.Finished lint = ProcessRun.run(command, SidecarUnderTest.baseEnvironment(), Checkout.ROOT, null,
+        ProcessRun.Finished lint = ProcessRun.run(command, ProcessRun.baseEnvironment(), Checkout.ROOT, null,
                 Duration.ofSeconds(120));
 
         assertEquals(0, lint.exitCode(), () -> "shellcheck found problems in " + scripts + ":\n" + lint.output());

@@ -2,7 +2,6 @@ package org.openaimoodle.sidecar.supervisor.cli;
 
 import java.io.IOException;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import org.openaimoodle.sidecar.common.ExitCodes;
@@ -14,7 +13,6 @@ import org.openaimoodle.sidecar.supervisor.supervision.WorkerProcess;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code sidecarctl check}: for cron and Docker's HEALTHCHECK. It asks the supervisor (which must answer
@@ -25,10 +23,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "check", description = {"Probes /health itself and prints OK - ..., REPAIRED - ... or CRITICAL - ...;",
         "repairs (starts a missing supervisor, replaces one that does not answer, restarts an unhealthy worker)",
         "unless --no-repair. Exit 0 found healthy; 1 found unhealthy (also when it then repaired it)."})
-final class CheckCommand implements Callable<Integer> {
-    @ParentCommand
-    private SidecarctlCommand parent;
-
+final class CheckCommand extends SidecarctlSubcommand {
     @Option(names = "--no-repair", description = "Only report; change nothing.")
     private boolean noRepair;
 
@@ -45,7 +40,7 @@ final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        LocalSidecar sidecar = parent.sidecar();
+        LocalSidecar sidecar = sidecar();
         Finding finding = examine(sidecar);
         if (finding.healthy()) {
             System.out.println("OK - openai-moodle-sidecar healthy at " + sidecar.config().healthUrl() + " ("

@@ -3,22 +3,17 @@ package org.openaimoodle.sidecar.supervisor.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 
 import org.openaimoodle.sidecar.common.ExitCodes;
 import org.openaimoodle.sidecar.supervisor.logging.LogFollower;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code sidecarctl logs}: the log's tail, optionally followed across rotations. */
 @Command(name = "logs", description = {"Prints the end of the log file; -f keeps following it, also across "
         + "rotations.", "Exit 0."})
-final class LogsCommand implements Callable<Integer> {
-    @ParentCommand
-    private SidecarctlCommand parent;
-
+final class LogsCommand extends SidecarctlSubcommand {
     @Option(names = {"-n", "--lines"}, paramLabel = "N", defaultValue = "20",
             description = "Number of lines to show (default: ${DEFAULT-VALUE}).")
     private int lines;
@@ -28,7 +23,7 @@ final class LogsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        Path file = parent.sidecar().logFile();
+        Path file = sidecar().logFile();
         if (!Files.exists(file) && !follow) {
             System.err.println("openai-moodle-sidecar: no log file at " + file + " yet (nothing has run, or "
                     + "SIDECAR_LOG_FILE points elsewhere)");

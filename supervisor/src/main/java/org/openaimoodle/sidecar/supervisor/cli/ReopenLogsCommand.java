@@ -2,24 +2,19 @@ package org.openaimoodle.sidecar.supervisor.cli;
 
 import java.io.IOException;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 import org.openaimoodle.sidecar.common.ExitCodes;
 import org.openaimoodle.sidecar.supervisor.control.ControlCommand;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code sidecarctl reopen-logs}: logrotate's {@code postrotate}. */
 @Command(name = "reopen-logs", description = {"Makes the supervisor reopen its log file (logrotate postrotate).",
         "Exit 0, also when nothing runs."})
-final class ReopenLogsCommand implements Callable<Integer> {
-    @ParentCommand
-    private SidecarctlCommand parent;
-
+final class ReopenLogsCommand extends SidecarctlSubcommand {
     @Override
     public Integer call() {
-        LocalSidecar sidecar = parent.sidecar();
+        LocalSidecar sidecar = sidecar();
         if (sidecar.supervisor().isEmpty()) {
             System.out.println("openai-moodle-sidecar: not running; nothing to reopen");
             return ExitCodes.OK;

@@ -2,7 +2,6 @@ package org.openaimoodle.sidecar.supervisor.cli;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 
 import org.openaimoodle.sidecar.supervisor.control.ControlCommand;
 
@@ -10,21 +9,17 @@ import org.openaimoodle.sidecar.common.ExitCodes;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code sidecarctl restart}: a new worker (everything, if nothing runs), then waits for it to be healthy. */
 @Command(name = "restart", description = {"Restarts the worker (starts everything if nothing runs) and waits until "
         + "the new worker is healthy.", "Exit 0 healthy, 1 not healthy in time."})
-final class RestartCommand implements Callable<Integer> {
-    @ParentCommand
-    private SidecarctlCommand parent;
-
+final class RestartCommand extends SidecarctlSubcommand {
     @Mixin
     private WaitOption waitOption;
 
     @Override
     public Integer call() throws IOException {
-        LocalSidecar sidecar = parent.sidecar();
+        LocalSidecar sidecar = sidecar();
         Duration wait = waitOption.duration();
         if (sidecar.supervisor().isEmpty()) {
             System.out.println("openai-moodle-sidecar: not running; starting it");

@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 
 import org.openaimoodle.sidecar.common.ConfigException;
 import org.openaimoodle.sidecar.common.ExitCodes;
@@ -20,19 +19,15 @@ import org.openaimoodle.sidecar.supervisor.rundir.RunDirectoryKeeper;
 import org.openaimoodle.sidecar.supervisor.supervision.Supervisor;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ParentCommand;
 import sun.misc.Signal;
 
 /** {@code sidecarctl run}: the supervisor in the foreground (container entrypoint, or what {@code start} detaches). */
 @Command(name = "run", description = {"Runs the supervisor in the foreground; SIGTERM or SIGINT stops it gracefully.",
         "Exit 0 after a clean stop, 1 when a supervisor already runs (its pid is named), 78 on a configuration error."})
-final class RunCommand implements Callable<Integer> {
-    @ParentCommand
-    private SidecarctlCommand parent;
-
+final class RunCommand extends SidecarctlSubcommand {
     @Override
     public Integer call() throws IOException {
-        LocalSidecar sidecar = parent.sidecar();
+        LocalSidecar sidecar = sidecar();
         SupervisorConfig config = sidecar.config();
         if (config.workerCommand().isEmpty()) {
             throw new ConfigException("SIDECAR_WORKER_COMMAND: not set, and the worker launcher is unknown "

@@ -3,28 +3,23 @@ package org.openaimoodle.sidecar.supervisor.cli;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 
 import org.openaimoodle.sidecar.common.ExitCodes;
 import org.openaimoodle.sidecar.supervisor.control.StatusReport;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code sidecarctl start}: a detached supervisor, then progress until the worker is healthy. */
 @Command(name = "start", description = {"Starts a detached supervisor (unless one runs) and waits until the worker is "
         + "healthy, showing progress.", "Exit 0 healthy, 1 not healthy in time."})
-final class StartCommand implements Callable<Integer> {
-    @ParentCommand
-    private SidecarctlCommand parent;
-
+final class StartCommand extends SidecarctlSubcommand {
     @Mixin
     private WaitOption wait;
 
     @Override
     public Integer call() throws IOException {
-        return start(parent.sidecar(), wait.duration());
+        return start(sidecar(), wait.duration());
     }
 
     /** Shared with {@code restart} and {@code check}, which start everything when nothing runs. */

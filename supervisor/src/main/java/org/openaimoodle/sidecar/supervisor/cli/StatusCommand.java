@@ -3,7 +3,6 @@ package org.openaimoodle.sidecar.supervisor.cli;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 
 import org.openaimoodle.sidecar.common.ExitCodes;
 import org.openaimoodle.sidecar.supervisor.control.ControlJson;
@@ -11,22 +10,18 @@ import org.openaimoodle.sidecar.supervisor.control.StatusReport;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code sidecarctl status}: one line like supervisord's, or JSON. */
 @Command(name = "status", description = {"Shows the state: "
         + "openai-moodle-sidecar RUNNING pid 1234, uptime 0:12:03, restarts 2, health ok 12 ms",
         "Exit 0 RUNNING; 3 any other state or not running; 4 supervisor unreachable."})
-final class StatusCommand implements Callable<Integer> {
-    @ParentCommand
-    private SidecarctlCommand parent;
-
+final class StatusCommand extends SidecarctlSubcommand {
     @Option(names = "--json", description = "One JSON object: state, supervisor_pid, worker_pid, restarts, uptime_s, ...")
     private boolean json;
 
     @Override
     public Integer call() {
-        LocalSidecar sidecar = parent.sidecar();
+        LocalSidecar sidecar = sidecar();
         Optional<ProcessHandle> supervisor = sidecar.supervisor();
         if (supervisor.isEmpty()) {
             print(StatusReport.notRunning("(supervisor not running; start it with `sidecarctl start`)"));

@@ -3,7 +3,6 @@ package org.openaimoodle.sidecar.supervisor.cli;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import org.openaimoodle.sidecar.common.ExitCodes;
@@ -12,21 +11,17 @@ import org.openaimoodle.sidecar.supervisor.rundir.ProcessRole;
 import org.openaimoodle.sidecar.supervisor.supervision.WorkerProcess;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code sidecarctl stop}: worker first (SIGTERM, drain), then the supervisor. */
 @Command(name = "stop", description = {"Stops the worker (SIGTERM, then SIGKILL after SIDECAR_STOP_TIMEOUT) and the "
         + "supervisor.", "Exit 0, also when nothing was running."})
-final class StopCommand implements Callable<Integer> {
+final class StopCommand extends SidecarctlSubcommand {
     /** Beyond the worker's stop timeout: the supervisor's own shutdown. */
     private static final Duration SUPERVISOR_GRACE = Duration.ofSeconds(5);
 
-    @ParentCommand
-    private SidecarctlCommand parent;
-
     @Override
     public Integer call() {
-        LocalSidecar sidecar = parent.sidecar();
+        LocalSidecar sidecar = sidecar();
         Optional<ProcessHandle> supervisor = sidecar.supervisor();
         if (supervisor.isEmpty()) {
             // A worker without its supervisor exits by itself; one that did not (or a foreign stdin) goes now.

@@ -18,10 +18,11 @@ import java.util.Objects;
 import java.util.Set;
 
 import org.openaimoodle.sidecar.common.SecretMasker;
+import org.openaimoodle.sidecar.common.ControlCharacters;
 
 /**
  * The log file, written by the supervisor alone: {@code <ISO-8601 timestamp> <source> <line>}, in append
- * mode, the API key masked and control characters escaped in every line ({@link LogText}), so nothing
+ * mode, the API key masked and control characters escaped in every line ({@link ControlCharacters}, tabs kept), so nothing
  * that reaches the file starts a line of its own or drives a terminal. A group of lines (a stack trace)
  * is written in one piece with one timestamp. A file it creates gets mode 0640 (less with a stricter
  * umask); the file is reopened on {@link #reopen()} (logrotate's {@code postrotate}) and, without being
@@ -74,11 +75,11 @@ public final class LogSink implements AutoCloseable {
         }
         if (lostLines > 0) {
             text.append(ZonedDateTime.now().format(TIMESTAMP)).append(" supervisor ").append(lostLines)
-                    .append(" log lines were lost while ").append(LogText.escape(file.toString()))
+                    .append(" log lines were lost while ").append(ControlCharacters.escapeKeepingTabs(file.toString()))
                     .append(" could not be written\n");
         }
         for (String line : lines) {
-            text.append(prefix).append(LogText.escape(masker.scrub(line))).append('\n');
+            text.append(prefix).append(ControlCharacters.escapeKeepingTabs(masker.scrub(line))).append('\n');
         }
         ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
         try {

@@ -16,6 +16,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openaimoodle.sidecar.common.ConfigException;
+import org.openaimoodle.sidecar.testkit.TestKeys;
 
 class ConfigLoaderTest {
     @TempDir
@@ -72,9 +73,9 @@ class ConfigLoaderTest {
 
     @Test
     void secretsOfTheWorkerAreKnownToTheLogMasker() {
-        SupervisorConfig config = ConfigLoader.load(Map.of(), Map.of("OPENAI_API_KEY", "gateway7Qm2Rx9Lp4Vz8Tk3Wn6Yj",
-                "SIDECAR_TOKEN", "s3cret-token-Xy7Pq2Lm", "OPENAI_BASE_URL", "https://moodle:Pa55wordXyz@gw.example/v1"));
-        String scrubbed = config.secretMasker().scrub("gateway7Qm2Rx9Lp4Vz8Tk3Wn6Yj s3cret-token-Xy7Pq2Lm Pa55wordXyz");
+        SupervisorConfig config = ConfigLoader.load(Map.of(), Map.of("OPENAI_API_KEY", TestKeys.PLAIN_API_KEY,
+                "SIDECAR_TOKEN", TestKeys.TOKEN, "OPENAI_BASE_URL", "https://moodle:" + TestKeys.URL_PASSWORD + "@gw.example/v1"));
+        String scrubbed = config.secretMasker().scrub(TestKeys.PLAIN_API_KEY + " " + TestKeys.TOKEN + " " + TestKeys.URL_PASSWORD);
         assertFalse(scrubbed.contains("Qm2Rx9") || scrubbed.contains("Xy7Pq2") || scrubbed.contains("Pa55word"), scrubbed);
     }
 
@@ -110,9 +111,9 @@ class ConfigLoaderTest {
 
     @Test
     void theKeyIsNeverInTheConfigurationsText() {
-        SupervisorConfig config = ConfigLoader.load(Map.of(), Map.of("OPENAI_API_KEY", "sk-test-FAKE1234567890abcd"));
+        SupervisorConfig config = ConfigLoader.load(Map.of(), Map.of("OPENAI_API_KEY", TestKeys.API_KEY));
         assertFalse(config.toString().contains("FAKE"));
-        assertEquals(Optional.of("sk-test-FAKE1234567890abcd"), config.apiKey());
+        assertEquals(Optional.of(TestKeys.API_KEY), config.apiKey());
     }
 
     private static void assertMessage(Map<String, String> environment, String expected) {

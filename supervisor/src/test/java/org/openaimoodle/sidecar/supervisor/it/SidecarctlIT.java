@@ -24,6 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openaimoodle.sidecar.supervisor.control.ControlClient;
 import org.openaimoodle.sidecar.supervisor.rundir.ProcessRole;
 import org.openaimoodle.sidecar.supervisor.rundir.RunDirectory;
+import org.openaimoodle.sidecar.testkit.ProcessRun;
+import org.openaimoodle.sidecar.testkit.SidecarUnderTest;
+import org.openaimoodle.sidecar.testkit.TestKeys;
 
 /** What an administrator sees from each sidecarctl command, with real supervisor and worker processes. */
 class SidecarctlIT {
@@ -43,7 +46,7 @@ class SidecarctlIT {
 
     private SidecarUnderTest sidecar(String name) throws IOException {
         Path home = Files.createDirectories(dir.resolve(name));
-        SidecarUnderTest sidecar = new SidecarUnderTest(home);
+        SidecarUnderTest sidecar = new SidecarUnderTest(home).withFakeKey(TestKeys.UNUSED_BASE_URL);
         sidecars.add(sidecar);
         return sidecar;
     }
@@ -55,7 +58,7 @@ class SidecarctlIT {
 
     /** Polls the supervisor's control socket directly: a sidecarctl JVM per poll would slow every test down. */
     private static void awaitState(SidecarUnderTest sidecar, String state) {
-        ControlClient control = new ControlClient(sidecar.runDir.resolve("control.sock"), Duration.ofSeconds(2));
+        ControlClient control = new ControlClient(sidecar.runDir().resolve("control.sock"), Duration.ofSeconds(2));
         await().atMost(FIRST_HEALTHY).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
                 .until(() -> state.equals(control.status().stateName()));
     }
@@ -63,10 +66,10 @@ class SidecarctlIT {
     @Test
     void secondRunIsRefusedWithExit1NamingTheRunningPid() throws Exception {
         SidecarUnderTest sidecar = sidecar("a");
-        sidecar.run();
+        sidecar.runInForeground();
         awaitHealthyWorker(sidecar);
         long supervisor = sidecar.supervisor().orElseThrow().pid();
-        SidecarUnderTest.Result second = sidecar.ctl("run");
+        ProcessRun.Finished second = sidecar.sidecarctl("run");
         assertEquals(1, second.exitCode(), second.toString());
         assertTrue(second.stderr().contains("already running (pid " + supervisor + ""), second.toString());
     }
@@ -74,19 +77,19 @@ class SidecarctlIT {
     @Test
     void statusExitCodeTellsEveryState() throws Exception {
         SidecarUnderTest running = sidecar("running");
-        SidecarUnderTest.Result none = running.ctl("status");
+        ProcessRun.Finished none = running.sidecarctl("status");
         assertEquals(3, none.exitCode(), none.toString());
         assertTrue(none.stdout().startsWith("openai-moodle-sidecar STOPPED"), none.toString());
-        assertTrue(running.ctl("status", "--json").stdout().contains("\"state\":\"STOPPED\""));
+        assertTrue(running.sidecarctl("status", "--json").stdout().contains("\"state\":\"STOPPED\""));
 
-        running.run();
+        running.runInForeground();
         long worker = awaitHealthyWorker(running);
         awaitState(running, "RUNNING");
-        SidecarUnderTest.Result ok = running.ctl("status");
+        ProcessRun.Finished ok = running.sidecarctl("status");
         assertEquals(0, ok.exitCode(), ok.toString());
         assertTrue(ok.stdout().matches("(?s)openai-moodle-sidecar RUNNING pid " + worker
                 + ", uptime \\d+:\\d\\d:\\d\\d, restarts 0, health ok \\d+ ms\\s*"), ok.stdout());
-        String json = running.ctl("status", "--json").stdout();
+        String json = running.sidecarctl("status", "--json").stdout();
         for (String field : List.of("\"state\":\"RUNNING\"", "\"supervisor_pid\":", "\"worker_pid\":" + worker,
                 "\"restarts\":0", "\"uptime_s\":")) {
             assertTrue(json.contains(field), field + " in " + json);
@@ -96,22 +99,22 @@ class SidecarctlIT {
         long supervisor = running.supervisor().orElseThrow().pid();
         SidecarUnderTest.signal("STOP", supervisor);
         try {
-            SidecarUnderTest.Result deaf = running.ctl("status");
+            ProcessRun.Finished deaf = running.sidecarctl("status");
             assertEquals(4, deaf.exitCode(), deaf.toString());
         } finally {
             SidecarUnderTest.signal("CONT", supervisor);
         }
 
         SidecarUnderTest starting = sidecar("starting").with("SIDECAR_WORKER_COMMAND", "sleep 600");
-        starting.run();
+        starting.runInForeground();
         awaitState(starting, "STARTING");
-        assertEquals(3, starting.ctl("status").exitCode());
+        assertEquals(3, starting.sidecarctl("status").exitCode());
 
         SidecarUnderTest backoff = sidecar("backoff").with("SIDECAR_WORKER_COMMAND", "false")
                 .with("SIDECAR_BACKOFF_INITIAL", "60").with("SIDECAR_BACKOFF_MAX", "60");
-        backoff.run();
+        backoff.runInForeground();
         awaitState(backoff, "BACKOFF");
-        SidecarUnderTest.Result inBackoff = backoff.ctl("status");
+        ProcessRun.Finished inBackoff = backoff.sidecarctl("status");
         assertEquals(3, inBackoff.exitCode());
         assertTrue(inBackoff.stdout().contains("last exit 1"), inBackoff.toString());
 
@@ -120,19 +123,19 @@ class SidecarctlIT {
         Files.setPosixFilePermissions(stubborn, PosixFilePermissions.fromString("rwx------"));
         SidecarUnderTest stopping = sidecar("stopping").with("SIDECAR_WORKER_COMMAND", stubborn.toString())
                 .with("SIDECAR_STOP_TIMEOUT", "60");
-        stopping.run();
+        stopping.runInForeground();
         awaitState(stopping, "STARTING");
-        stopping.ctl("restart", "--wait", "0.1");
+        stopping.sidecarctl("restart", "--wait", "0.1");
         awaitState(stopping, "STOPPING");
-        assertEquals(3, stopping.ctl("status").exitCode());
+        assertEquals(3, stopping.sidecarctl("status").exitCode());
     }
 
     @Test
     void restartGivesANewHealthyWorker() throws Exception {
         SidecarUnderTest sidecar = sidecar("a");
-        sidecar.run();
+        sidecar.runInForeground();
         long first = awaitHealthyWorker(sidecar);
-        SidecarUnderTest.Result restart = sidecar.ctl("restart");
+        ProcessRun.Finished restart = sidecar.sidecarctl("restart");
         assertEquals(0, restart.exitCode(), restart.toString());
         long second = sidecar.healthyWorkerPid().orElseThrow();
         assertTrue(second != first, "new pid expected, still " + first);
@@ -143,17 +146,17 @@ class SidecarctlIT {
     @Test
     void checkRepairsAMissingSupervisorWithExit1ThenReportsHealthyWithExit0() throws Exception {
         SidecarUnderTest sidecar = sidecar("a");
-        SidecarUnderTest.Result critical = sidecar.ctl("check", "--no-repair");
+        ProcessRun.Finished critical = sidecar.sidecarctl("check", "--no-repair");
         assertEquals(1, critical.exitCode(), critical.toString());
         assertTrue(critical.stdout().startsWith("CRITICAL - "), critical.toString());
         assertTrue(sidecar.supervisor().isEmpty(), "--no-repair changes nothing");
 
-        SidecarUnderTest.Result repaired = sidecar.ctl("check");
+        ProcessRun.Finished repaired = sidecar.sidecarctl("check");
         assertEquals(1, repaired.exitCode(), repaired.toString());
         assertTrue(repaired.stdout().startsWith("REPAIRED - "), repaired.toString());
         assertTrue(sidecar.healthy());
 
-        SidecarUnderTest.Result ok = sidecar.ctl("check");
+        ProcessRun.Finished ok = sidecar.sidecarctl("check");
         assertEquals(0, ok.exitCode(), ok.toString());
         assertTrue(ok.stdout().startsWith("OK - "), ok.toString());
     }
@@ -161,15 +164,15 @@ class SidecarctlIT {
     @Test
     void reopenLogsAfterRenameKeepsOldLinesInTheOldFileAndNewLinesInTheNewOne() throws Exception {
         SidecarUnderTest sidecar = sidecar("a");
-        sidecar.run();
+        sidecar.runInForeground();
         awaitHealthyWorker(sidecar);
         // The worker answers /health a moment before the supervisor's own probe logs STARTING -> RUNNING.
         awaitState(sidecar, "RUNNING");
-        Path rotated = sidecar.logFile.resolveSibling("openai-sidecar.log.1");
-        Files.move(sidecar.logFile, rotated);
-        SidecarUnderTest.Result reopen = sidecar.ctl("reopen-logs");
+        Path rotated = sidecar.logFile().resolveSibling("openai-sidecar.log.1");
+        Files.move(sidecar.logFile(), rotated);
+        ProcessRun.Finished reopen = sidecar.sidecarctl("reopen-logs");
         assertEquals(0, reopen.exitCode(), reopen.toString());
-        sidecar.ctl("restart");
+        sidecar.sidecarctl("restart");
 
         String old = Files.readString(rotated);
         String fresh = sidecar.log();
@@ -184,7 +187,7 @@ class SidecarctlIT {
     @Test
     void startDetachesShowsProgressAndStopEndsEverything() throws Exception {
         SidecarUnderTest sidecar = sidecar("a");
-        SidecarUnderTest.Result start = sidecar.ctl("start", "--wait", "60");
+        ProcessRun.Finished start = sidecar.sidecarctl("start", "--wait", "60");
         assertEquals(0, start.exitCode(), start.toString());
         assertTrue(start.stdout().contains("supervisor starting"), start.toString());
         assertTrue(start.stdout().contains("RUNNING pid"), start.toString());
@@ -192,20 +195,20 @@ class SidecarctlIT {
         ProcessHandle worker = sidecar.worker().orElseThrow();
         assertTrue(sidecar.healthy());
 
-        SidecarUnderTest.Result again = sidecar.ctl("start");
+        ProcessRun.Finished again = sidecar.sidecarctl("start");
         assertEquals(0, again.exitCode(), again.toString());
         assertTrue(again.stdout().contains("already running (pid " + supervisor.pid() + ")"), again.toString());
 
-        SidecarUnderTest.Result stop = sidecar.ctl("stop");
+        ProcessRun.Finished stop = sidecar.sidecarctl("stop");
         assertEquals(0, stop.exitCode(), stop.toString());
         assertFalse(supervisor.isAlive());
         assertFalse(worker.isAlive());
         assertFalse(sidecar.healthy());
 
-        SidecarUnderTest.Result stopAgain = sidecar.ctl("stop");
+        ProcessRun.Finished stopAgain = sidecar.sidecarctl("stop");
         assertEquals(0, stopAgain.exitCode(), stopAgain.toString());
-        assertEquals(0, sidecar.ctl("reopen-logs").exitCode(), "reopen-logs with nothing running");
-        SidecarUnderTest.Result logs = sidecar.ctl("logs", "-n", "2");
+        assertEquals(0, sidecar.sidecarctl("reopen-logs").exitCode(), "reopen-logs with nothing running");
+        ProcessRun.Finished logs = sidecar.sidecarctl("logs", "-n", "2");
         assertEquals(0, logs.exitCode(), logs.toString());
         assertEquals(2, logs.stdout().lines().count(), logs.toString());
         assertTrue(logs.stdout().contains("supervisor exiting with code 0"), logs.toString());
@@ -216,9 +219,9 @@ class SidecarctlIT {
         SidecarUnderTest sidecar = sidecar("a");
         Process stale = new ProcessBuilder("sleep", "600").start();
         strays.add(stale);
-        RunDirectory.resolve(Optional.of(sidecar.runDir), Map.of()).prepare()
+        RunDirectory.resolve(Optional.of(sidecar.runDir()), Map.of()).prepare()
                 .recordProcess(ProcessRole.WORKER, stale.toHandle());
-        sidecar.run();
+        sidecar.runInForeground();
         awaitHealthyWorker(sidecar);
         assertFalse(stale.isAlive());
         assertTrue(sidecar.log().contains("found worker pid " + stale.pid() + " left by a previous supervisor"),
@@ -230,17 +233,17 @@ class SidecarctlIT {
         SidecarUnderTest sidecar = sidecar("a");
         HttpServer foreign = sidecar.occupyPortWithForeignHealth();
         try {
-            String taken = "port 127.0.0.1:" + sidecar.port + " is taken by another process";
-            SidecarUnderTest.Result start = sidecar.ctl("start", "--wait", "30");
+            String taken = "port 127.0.0.1:" + sidecar.port() + " is taken by another process";
+            ProcessRun.Finished start = sidecar.sidecarctl("start", "--wait", "30");
             assertEquals(1, start.exitCode(), start.toString());
             assertFalse(start.stdout().contains("RUNNING"), start.toString());
             assertTrue(start.stdout().contains(taken), start.toString());
 
-            SidecarUnderTest.Result status = sidecar.ctl("status");
+            ProcessRun.Finished status = sidecar.sidecarctl("status");
             assertEquals(3, status.exitCode(), status.toString());
             assertTrue(status.stdout().contains(taken), status.toString());
 
-            SidecarUnderTest.Result check = sidecar.ctl("check", "--no-repair");
+            ProcessRun.Finished check = sidecar.sidecarctl("check", "--no-repair");
             assertEquals(1, check.exitCode(), check.toString());
             assertTrue(check.stdout().startsWith("CRITICAL - " + taken), check.toString());
             assertTrue(sidecar.log().contains(taken), sidecar.log());
@@ -254,9 +257,9 @@ class SidecarctlIT {
         SidecarUnderTest sidecar = sidecar("a");
         HttpServer foreign = sidecar.occupyPortWithForeignHealth();
         try {
-            SidecarUnderTest.Result check = sidecar.ctl("check", "--no-repair");
+            ProcessRun.Finished check = sidecar.sidecarctl("check", "--no-repair");
             assertEquals(1, check.exitCode(), check.toString());
-            assertTrue(check.stdout().startsWith("CRITICAL - port 127.0.0.1:" + sidecar.port
+            assertTrue(check.stdout().startsWith("CRITICAL - port 127.0.0.1:" + sidecar.port()
                     + " is taken by another process"), check.toString());
         } finally {
             foreign.stop(0);
@@ -266,23 +269,23 @@ class SidecarctlIT {
     @Test
     void checkReplacesASupervisorThatDoesNotAnswerItsControlSocket() throws Exception {
         SidecarUnderTest sidecar = sidecar("a");
-        assertEquals(0, sidecar.ctl("start").exitCode());
+        assertEquals(0, sidecar.sidecarctl("start").exitCode());
         ProcessHandle stuck = sidecar.supervisor().orElseThrow();
         SidecarUnderTest.signal("STOP", stuck.pid());
         try {
-            SidecarUnderTest.Result critical = sidecar.ctl("check", "--no-repair");
+            ProcessRun.Finished critical = sidecar.sidecarctl("check", "--no-repair");
             assertEquals(1, critical.exitCode(), critical.toString());
             assertTrue(critical.stdout().startsWith("CRITICAL - supervisor pid " + stuck.pid() + " does not answer"),
                     critical.toString());
             assertTrue(stuck.isAlive(), "--no-repair changes nothing");
 
-            SidecarUnderTest.Result repaired = sidecar.ctl("check");
+            ProcessRun.Finished repaired = sidecar.sidecarctl("check");
             assertEquals(1, repaired.exitCode(), repaired.toString());
             assertTrue(repaired.stdout().startsWith("REPAIRED - supervisor pid " + stuck.pid()), repaired.toString());
             assertFalse(stuck.isAlive(), "the stuck supervisor was killed");
             long replacement = sidecar.supervisor().orElseThrow().pid();
             assertTrue(replacement != stuck.pid());
-            assertEquals(0, sidecar.ctl("check").exitCode());
+            assertEquals(0, sidecar.sidecarctl("check").exitCode());
         } finally {
             if (stuck.isAlive()) {
                 SidecarUnderTest.signal("CONT", stuck.pid());
@@ -293,14 +296,14 @@ class SidecarctlIT {
     @Test
     void runDirectoryWritableByOthersIsRefusedWith78AndLeftAsItWas() throws Exception {
         SidecarUnderTest sidecar = sidecar("a");
-        Files.createDirectories(sidecar.runDir);
-        assertEquals(0, new ProcessBuilder("chmod", "1777", sidecar.runDir.toString()).start().waitFor());
-        Process run = sidecar.run();
+        Files.createDirectories(sidecar.runDir());
+        assertEquals(0, new ProcessBuilder("chmod", "1777", sidecar.runDir().toString()).start().waitFor());
+        Process run = sidecar.runInForeground();
         assertTrue(run.waitFor(30, TimeUnit.SECONDS), "a supervisor started in a world-writable run dir");
         assertEquals(78, run.exitValue());
-        String output = Files.readString(sidecar.dir.resolve("launch-1.out"));
+        String output = Files.readString(sidecar.dir().resolve("launch-1.out"));
         assertTrue(output.contains("SIDECAR_RUN_DIR") && output.contains("writable by group or others"), output);
-        Process stat = new ProcessBuilder("stat", "-c", "%a", sidecar.runDir.toString()).start();
+        Process stat = new ProcessBuilder("stat", "-c", "%a", sidecar.runDir().toString()).start();
         assertEquals("1777", new String(stat.getInputStream().readAllBytes()).trim());
     }
 }

@@ -18,6 +18,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openaimoodle.sidecar.testkit.ProcessRun;
+import org.openaimoodle.sidecar.testkit.SidecarUnderTest;
+import org.openaimoodle.sidecar.testkit.TestKeys;
 
 /** The supervisor keeps a real worker alive: crashes, hangs, its own death, signals, the key. */
 class SupervisionIT {
@@ -31,7 +34,7 @@ class SupervisionIT {
 
     @BeforeEach
     void setUp() throws IOException {
-        sidecar = new SidecarUnderTest(dir);
+        sidecar = new SidecarUnderTest(dir).withFakeKey(TestKeys.UNUSED_BASE_URL);
     }
 
     @AfterEach
@@ -40,7 +43,7 @@ class SupervisionIT {
     }
 
     private long runUntilHealthy() throws IOException {
-        sidecar.run();
+        sidecar.runInForeground();
         return await().atMost(FIRST_HEALTHY).pollInterval(Duration.ofMillis(100))
                 .until(sidecar::healthyWorkerPid, Optional::isPresent).get();
     }
@@ -91,7 +94,7 @@ class SupervisionIT {
 
     @Test
     void sigtermToRunStopsTheWorkerAndExitsZeroLeavingNoProcess() throws IOException, InterruptedException {
-        Process run = sidecar.run();
+        Process run = sidecar.runInForeground();
         long worker = await().atMost(FIRST_HEALTHY).pollInterval(Duration.ofMillis(100))
                 .until(sidecar::healthyWorkerPid, Optional::isPresent).get();
         run.destroy(); // SIGTERM
@@ -99,7 +102,7 @@ class SupervisionIT {
         assertEquals(0, run.exitValue());
         assertTrue(ProcessHandle.of(worker).filter(ProcessHandle::isAlive).isEmpty(), "worker left behind");
         assertTrue(run.descendants().findAny().isEmpty());
-        assertFalse(Files.exists(sidecar.runDir.resolve("control.sock")));
+        assertFalse(Files.exists(sidecar.runDir().resolve("control.sock")));
         assertTrue(sidecar.log().contains("STOPPING -> STOPPED"), sidecar.log());
     }
 
@@ -107,24 +110,24 @@ class SupervisionIT {
     void theApiKeyIsNeverInTheLogNorOnTheWorkersCommandLine() throws IOException, InterruptedException {
         long worker = runUntilHealthy();
         String commandLine = Files.readString(Path.of("/proc/" + worker + "/cmdline"), StandardCharsets.UTF_8);
-        assertFalse(commandLine.contains(SidecarUnderTest.FAKE_KEY), commandLine);
-        sidecar.ctl("restart");
+        assertFalse(commandLine.contains(TestKeys.API_KEY), commandLine);
+        sidecar.sidecarctl("restart");
         String log = sidecar.log();
         assertTrue(log.contains("worker "), "the worker's own lines are in the log");
-        assertFalse(log.contains(SidecarUnderTest.FAKE_KEY), log);
+        assertFalse(log.contains(TestKeys.API_KEY), log);
         assertFalse(log.contains("FAKE1234567890"), log);
     }
 
     @Test
     void invalidSupervisorSettingExits78AtOnceNamingTheVariable() throws IOException, InterruptedException {
-        SidecarUnderTest.Result result = sidecar.with("SIDECAR_HEALTH_INTERVAL", "often").ctl("run");
+        ProcessRun.Finished result = sidecar.with("SIDECAR_HEALTH_INTERVAL", "often").sidecarctl("run");
         assertEquals(78, result.exitCode(), result.toString());
         assertTrue(result.stderr().contains("SIDECAR_HEALTH_INTERVAL"), result.toString());
     }
 
     @Test
     void workerConfigurationErrorStopsTheSupervisorWith78InsteadOfARestartLoop() throws IOException, InterruptedException {
-        Process run = sidecar.with("MAX_TOKENS", "many").run();
+        Process run = sidecar.with("MAX_TOKENS", "many").runInForeground();
         assertTrue(run.waitFor(40, TimeUnit.SECONDS), "the supervisor kept restarting a misconfigured worker");
         assertEquals(78, run.exitValue());
         String log = sidecar.log();
@@ -136,25 +139,25 @@ class SupervisionIT {
     void deletedRunDirectoryIsRestoredSoTheOneSupervisorStaysControllable() throws IOException, InterruptedException {
         long worker = runUntilHealthy();
         ProcessHandle supervisor = sidecar.supervisor().orElseThrow();
-        deleteRecursively(sidecar.runDir); // what a tmp cleaner does to /tmp/openai-sidecar-<uid>
+        deleteRecursively(sidecar.runDir()); // what a tmp cleaner does to /tmp/openai-sidecar-<uid>
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
-                .until(() -> Files.exists(sidecar.runDir.resolve("control.sock"))
+                .until(() -> Files.exists(sidecar.runDir().resolve("control.sock"))
                         && sidecar.supervisor().map(ProcessHandle::pid).equals(Optional.of(supervisor.pid())));
-        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sidecar.runDir)));
-        SidecarUnderTest.Result status = sidecar.ctl("status");
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sidecar.runDir())));
+        ProcessRun.Finished status = sidecar.sidecarctl("status");
         assertEquals(0, status.exitCode(), status.toString());
         assertTrue(status.stdout().contains("RUNNING pid " + worker), status.toString());
-        SidecarUnderTest.Result start = sidecar.ctl("start");
+        ProcessRun.Finished start = sidecar.sidecarctl("start");
         assertTrue(start.stdout().contains("already running (pid " + supervisor.pid() + ")"), start.toString());
-        assertTrue(sidecar.log().contains("run directory " + sidecar.runDir + " was deleted"), sidecar.log());
-        assertEquals(0, sidecar.ctl("stop").exitCode());
+        assertTrue(sidecar.log().contains("run directory " + sidecar.runDir() + " was deleted"), sidecar.log());
+        assertEquals(0, sidecar.sidecarctl("stop").exitCode());
         assertFalse(supervisor.isAlive());
         assertTrue(ProcessHandle.of(worker).filter(ProcessHandle::isAlive).isEmpty(), "worker left behind");
     }
 
     @Test
     void workerCommandThatCannotBeLaunchedStopsTheSupervisorWith78() throws IOException, InterruptedException {
-        Process run = sidecar.with("SIDECAR_WORKER_COMMAND", sidecar.dir.resolve("no-such-worker").toString()).run();
+        Process run = sidecar.with("SIDECAR_WORKER_COMMAND", sidecar.dir().resolve("no-such-worker").toString()).runInForeground();
         assertTrue(run.waitFor(30, TimeUnit.SECONDS), "the supervisor went on without a worker");
         assertEquals(78, run.exitValue());
         assertTrue(sidecar.log().contains("cannot run the worker command"), sidecar.log());

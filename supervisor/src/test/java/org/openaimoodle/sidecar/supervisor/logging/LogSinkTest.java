@@ -20,9 +20,10 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openaimoodle.sidecar.common.SecretMasker;
+import org.openaimoodle.sidecar.testkit.TestKeys;
 
 class LogSinkTest {
-    private static final String KEY = "sk-test-FAKE1234567890abcd";
+    private static final String KEY = TestKeys.API_KEY;
     private static final Pattern LINE = Pattern.compile(
             "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}(Z|[+-]\\d{2}:\\d{2}) (supervisor|worker) .*");
 

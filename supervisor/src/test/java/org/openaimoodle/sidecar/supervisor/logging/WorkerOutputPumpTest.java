@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openaimoodle.sidecar.common.SecretMasker;
+import org.openaimoodle.sidecar.testkit.TestKeys;
 
 class WorkerOutputPumpTest {
     private static final int FOUR_MIB = 4 * 1024 * 1024;
@@ -74,9 +75,9 @@ class WorkerOutputPumpTest {
 
     @Test
     void workerOutputIsCopiedLineByLineWithTracesKeptInOrderAndKeysMasked() throws IOException {
-        String output = "INFO started\nERROR failed with sk-live-ABCDEFGH12345678wxyz (401)\n\tat a.B.c(B.java:1)\n"
+        String output = "INFO started\nERROR failed with " + TestKeys.OTHER_API_KEY + " (401)\n\tat a.B.c(B.java:1)\n"
                 + "Caused by: java.io.IOException\n\t... 2 more\nINFO next\n";
-        assertEquals(List.of("worker INFO started", "worker ERROR failed with sk-…wxyz (401)", "worker \tat a.B.c(B.java:1)",
+        assertEquals(List.of("worker INFO started", "worker ERROR failed with " + TestKeys.OTHER_API_KEY_MASKED + " (401)", "worker \tat a.B.c(B.java:1)",
                 "worker Caused by: java.io.IOException", "worker \t... 2 more", "worker INFO next"),
                 pump(text(output)));
     }

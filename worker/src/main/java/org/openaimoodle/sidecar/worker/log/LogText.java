@@ -1,14 +1,13 @@
 package org.openaimoodle.sidecar.worker.log;
 
+import org.openaimoodle.sidecar.common.ControlCharacters;
 import org.openaimoodle.sidecar.common.SecretMasker;
 
 /**
- * Text that goes into a log line: control characters escaped and length capped. Every control character
- * (C0 including tab, DEL, C1) and the Unicode line and paragraph separators become a visible escape
- * ({@code \n}, {@code \r}, {@code \t}, {@code \u001b}, …), so text from a client or an upstream cannot
- * start a line that looks like the supervisor's, nor clear or retitle a terminal. Past the cap the text
- * ends with {@code … [truncated N chars]}, N counting the characters left out. Secrets are scrubbed from the
- * whole text before it is cut, so a key that straddles the cut cannot survive as a fragment.
+ * Text that goes into a log line: control characters escaped ({@link ControlCharacters}, tab included) and
+ * length capped. Past the cap the text ends with {@code … [truncated N chars]}, N counting the characters
+ * left out. Secrets are scrubbed from the whole text before it is cut, so a key that straddles the cut cannot
+ * survive as a fragment.
  */
 final class LogText {
     private static volatile SecretMasker masker = SecretMasker.none();
@@ -32,7 +31,7 @@ final class LogText {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             int before = out.length();
-            appendEscaped(out, c);
+            ControlCharacters.appendEscaped(out, c);
             if (out.length() > budget) {
                 out.setLength(before);
                 int left = text.length() - i;
@@ -45,24 +44,5 @@ final class LogText {
             }
         }
         return true;
-    }
-
-    private static void appendEscaped(StringBuilder out, char c) {
-        if (!needsEscape(c)) {
-            out.append(c);
-        } else if (c == '\n') {
-            out.append("\\n");
-        } else if (c == '\r') {
-            out.append("\\r");
-        } else if (c == '\t') {
-            out.append("\\t");
-        } else {
-            out.append("\\u").append(Character.forDigit(c >> 12 & 0xF, 16)).append(Character.forDigit(c >> 8 & 0xF, 16))
-                    .append(Character.forDigit(c >> 4 & 0xF, 16)).append(Character.forDigit(c & 0xF, 16));
-        }
-    }
-
-    static boolean needsEscape(char c) {
-        return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == '\u2028' || c == '\u2029';
     }
 }

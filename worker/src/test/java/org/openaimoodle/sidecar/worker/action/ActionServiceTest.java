@@ -17,6 +17,7 @@ import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsClient;
 import org.openaimoodle.sidecar.worker.upstream.RetryPolicy;
 import org.openaimoodle.sidecar.worker.upstream.TransportResponse;
 import org.openaimoodle.sidecar.worker.upstream.UpstreamTransport;
+import org.openaimoodle.sidecar.testkit.TestKeys;
 
 /** {@link ActionService} against a scripted transport: no process, no socket. */
 class ActionServiceTest {
@@ -29,7 +30,7 @@ class ActionServiceTest {
 
     ActionService service(TransportResponse... script) throws Exception {
         WorkerConfig config = ConfigLoader.load(CommandLineFlags.parse(List.of()),
-                Map.of("OPENAI_API_KEY", "sk-test-SERVICE1234567890", "SUMMARIZE_THRESHOLD", "10"));
+                Map.of("OPENAI_API_KEY", TestKeys.API_KEY, "SUMMARIZE_THRESHOLD", "10"));
         List<TransportResponse> answers = new ArrayList<>(List.of(script));
         UpstreamTransport transport = (uri, headers, body, timeout) -> {
             sent.add(new String(body, StandardCharsets.UTF_8));

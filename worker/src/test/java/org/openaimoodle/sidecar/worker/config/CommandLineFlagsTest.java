@@ -10,13 +10,14 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.openaimoodle.sidecar.common.ConfigException;
+import org.openaimoodle.sidecar.testkit.TestKeys;
 
 class CommandLineFlagsTest {
     @Test
     void originalFlagsInBothForms() throws Exception {
-        CommandLineFlags flags = CommandLineFlags.parse(List.of("--api-key=sk-x", "--base-url", "http://h/v1",
+        CommandLineFlags flags = CommandLineFlags.parse(List.of("--api-key=" + TestKeys.API_KEY, "--base-url", "http://h/v1",
                 "--model=m", "--max-tokens", "300", "--summarize-threshold=50", "--port", "9000", "--http-mode"));
-        assertEquals(Map.of("OPENAI_API_KEY", "sk-x", "OPENAI_BASE_URL", "http://h/v1", "OPENAI_MODEL", "m",
+        assertEquals(Map.of("OPENAI_API_KEY", TestKeys.API_KEY, "OPENAI_BASE_URL", "http://h/v1", "OPENAI_MODEL", "m",
                 "MAX_TOKENS", "300", "SUMMARIZE_THRESHOLD", "50", "SIDECAR_PORT", "9000"), flags.values());
         assertTrue(flags.httpMode());
     }

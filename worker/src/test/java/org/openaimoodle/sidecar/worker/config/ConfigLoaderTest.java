@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openaimoodle.sidecar.common.ConfigException;
 import org.openaimoodle.sidecar.common.ConfigSources;
+import org.openaimoodle.sidecar.testkit.TestKeys;
 
 class ConfigLoaderTest {
     @TempDir
@@ -129,13 +130,13 @@ class ConfigLoaderTest {
 
     @Test
     void toStringNeverShowsTheKeyTheTokenOrUrlCredentials() throws Exception {
-        WorkerConfig config = load(List.of(), Map.of("OPENAI_API_KEY", "sk-test-FAKE1234567890abcd",
-                "SIDECAR_TOKEN", "s3cret-token-Xy7Pq2Lm", "OPENAI_BASE_URL", "https://moodle:Pa55wordXyz@gw.example/v1"));
+        WorkerConfig config = load(List.of(), Map.of("OPENAI_API_KEY", TestKeys.API_KEY,
+                "SIDECAR_TOKEN", TestKeys.TOKEN, "OPENAI_BASE_URL", "https://moodle:" + TestKeys.URL_PASSWORD + "@gw.example/v1"));
         assertFalse(config.toString().contains("FAKE1234567890abcd"));
         assertFalse(config.toString().contains("Xy7Pq2"));
-        assertFalse(config.toString().contains("Pa55wordXyz"), config.toString());
+        assertFalse(config.toString().contains(TestKeys.URL_PASSWORD), config.toString());
         assertEquals("https://…@gw.example/v1/chat/completions", config.upstreamShown());
-        assertFalse(config.secretMasker().scrub("token s3cret-token-Xy7Pq2Lm").contains("Xy7Pq2"));
+        assertFalse(config.secretMasker().scrub("token " + TestKeys.TOKEN).contains("Xy7Pq2"));
     }
 
     @Test
@@ -156,7 +157,7 @@ class ConfigLoaderTest {
     @Test
     void aKeyPassedByMistakeIsNotEchoedInTheError() {
         ConfigException e = assertThrows(ConfigException.class,
-                () -> load(List.of(), Map.of("MAX_TOKENS", "sk-test-FAKE1234567890abcd")));
+                () -> load(List.of(), Map.of("MAX_TOKENS", TestKeys.API_KEY)));
         assertFalse(e.getMessage().contains("FAKE"), e.getMessage());
         assertTrue(e.getMessage().startsWith("MAX_TOKENS must be a whole number from 2 to 1000000"), e.getMessage());
     }

@@ -26,6 +26,7 @@ import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsClient;
 import org.openaimoodle.sidecar.worker.upstream.RetryPolicy;
 import org.openaimoodle.sidecar.worker.upstream.TransportResponse;
 import org.openaimoodle.sidecar.worker.upstream.UpstreamTransport;
+import org.openaimoodle.sidecar.testkit.TestKeys;
 
 /**
  * What only a real connection shows, in process (the real routing and connection handling of
@@ -34,7 +35,7 @@ import org.openaimoodle.sidecar.worker.upstream.UpstreamTransport;
  * in {@link HttpRoutesDirectTest}.
  */
 class HttpRoutesTest {
-    static final String TOKEN = "route-test-token";
+    static final String TOKEN = TestKeys.TOKEN;
     static final String OK = "{\"id\":\"x\",\"choices\":[{\"message\":{\"content\":\"stub answer\"}}]}";
 
     static WebServer server;
@@ -53,7 +54,7 @@ class HttpRoutesTest {
     static WebServerConfig.Builder server(WebServerConfig.Builder server) throws Exception {
         WorkerConfig config = org.openaimoodle.sidecar.worker.config.ConfigLoader.load(
                 CommandLineFlags.parse(List.of("--http-mode")), Map.of(
-                        "OPENAI_API_KEY", "sk-test-ROUTES1234567890",
+                        "OPENAI_API_KEY", TestKeys.API_KEY,
                         "SIDECAR_TOKEN", TOKEN,
                         "SIDECAR_MAX_BODY_BYTES", "2048"));
         UpstreamTransport stub = (uri, headers, body, timeout) ->

@@ -17,6 +17,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openaimoodle.sidecar.testkit.TestKeys;
+import org.openaimoodle.sidecar.testkit.WorkerUnderTest;
 
 /**
  * The documented connection and concurrency bounds hold with the launcher's real heap flags (DESIGN.md,
@@ -36,7 +38,7 @@ class ConnectionBoundsIT {
         return "GET /health HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n";
     }
 
-    static void assertHealthy(WorkerProcess worker) throws Exception {
+    static void assertHealthy(WorkerUnderTest worker) throws Exception {
         try (RawHttp http = new RawHttp(worker.port())) {
             RawHttp.Received received = http.send(health(worker.port()) .replace("\r\n\r\n",
                     "\r\nConnection: close\r\n\r\n")).read(Duration.ofSeconds(5));
@@ -66,7 +68,7 @@ class ConnectionBoundsIT {
 
     @Test
     void idleKeepAliveConnectionsOverTheCapMakeRoomForHealth() throws Exception {
-        try (WorkerProcess worker = WorkerProcess.startHttp(dir, Map.of(), false)) {
+        try (WorkerUnderTest worker = WorkerUnderTest.startHttp(dir, Map.of(), false)) {
             List<Socket> idle = open(worker.port(), MAX_CONNECTIONS);
             try {
                 // each has served a request and now idles in keep-alive
@@ -91,7 +93,7 @@ class ConnectionBoundsIT {
         Map<String, String> env = new HashMap<>();
         env.put("SIDECAR_IDLE_TIMEOUT", "1");
         env.put("SIDECAR_HEADER_TIMEOUT", "1");
-        try (WorkerProcess worker = WorkerProcess.startHttp(dir, env, false)) {
+        try (WorkerUnderTest worker = WorkerUnderTest.startHttp(dir, env, false)) {
             List<Socket> silent = open(worker.port(), 400);
             List<Socket> slow = open(worker.port(), 400);
             try {
@@ -141,10 +143,10 @@ class ConnectionBoundsIT {
                 }
             });
             Map<String, String> env = Map.of(
-                    "OPENAI_API_KEY", WorkerProcess.FAKE_KEY,
+                    "OPENAI_API_KEY", TestKeys.API_KEY,
                     "OPENAI_BASE_URL", "http://127.0.0.1:" + silent.getLocalPort() + "/v1",
                     "SIDECAR_REQUEST_TIMEOUT", "40");
-            try (WorkerProcess worker = WorkerProcess.startHttp(dir, env, false)) {
+            try (WorkerUnderTest worker = WorkerUnderTest.startHttp(dir, env, false)) {
                 String ai = "POST /ai HTTP/1.1\r\nHost: 127.0.0.1:" + worker.port()
                         + "\r\nContent-Type: application/json\r\nContent-Length: " + AI_BODY.length() + "\r\n\r\n"
                         + AI_BODY;

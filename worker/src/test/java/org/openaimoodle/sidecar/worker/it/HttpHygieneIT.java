@@ -4,16 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.openaimoodle.sidecar.worker.fake.FakeUpstream;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openaimoodle.sidecar.testkit.WorkerWithFakeUpstream;
 
 /**
  * HTTP hygiene over raw loopback sockets against a real worker process (DESIGN.md, "Bounds"): an early answer
@@ -24,45 +20,22 @@ class HttpHygieneIT {
     static final Duration QUIET = Duration.ofSeconds(3);
     static final String AI_BODY = "{\"action\":\"chat\",\"content\":\"smuggled\"}";
 
-    @TempDir
-    static Path dir;
-    static FakeUpstream upstream;
-    static WorkerProcess worker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        upstream = FakeUpstream.start();
-        worker = WorkerProcess.startHttp(dir, Map.of(
-                "OPENAI_API_KEY", WorkerProcess.FAKE_KEY,
-                "OPENAI_BASE_URL", upstream.baseUrl(),
-                "SIDECAR_ALLOWED_HOSTS", "moodle.example.org"), false);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (worker != null) {
-            worker.close();
-        }
-        upstream.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        upstream.reset();
-    }
+    @RegisterExtension
+    static final WorkerWithFakeUpstream fixture =
+            new WorkerWithFakeUpstream(Map.of("SIDECAR_ALLOWED_HOSTS", "moodle.example.org"));
 
     static String host() {
-        return "127.0.0.1:" + worker.port();
+        return "127.0.0.1:" + fixture.worker().port();
     }
 
-    /** A complete, valid /ai request: executed, it would reach the fake upstream. */
+    /** A complete, valid /ai request: executed, it would reach the fake fixture.upstream(). */
     static String embeddedAiRequest() {
         return "POST /ai HTTP/1.1\r\nHost: " + host() + "\r\nContent-Type: application/json\r\nContent-Length: "
                 + AI_BODY.length() + "\r\n\r\n" + AI_BODY;
     }
 
     RawHttp.Received exchange(String request) throws Exception {
-        try (RawHttp http = new RawHttp(worker.port())) {
+        try (RawHttp http = new RawHttp(fixture.worker().port())) {
             return http.send(request).read(QUIET);
         }
     }
@@ -72,7 +45,7 @@ class HttpHygieneIT {
         assertEquals(1, received.responses(), received.text());
         assertTrue(received.closed(), "the server must close the connection: " + received.text());
         assertTrue(received.took().compareTo(Duration.ofSeconds(2)) < 0, "closed after " + received.took());
-        assertEquals(0, upstream.received().size(), "the unread body was executed as a request");
+        assertEquals(0, fixture.upstream().received().size(), "the unread body was executed as a request");
     }
 
     @Test
@@ -126,7 +99,7 @@ class HttpHygieneIT {
 
     @Test
     void keepAliveStillServesTwoRequestsOnOneConnection() throws Exception {
-        try (RawHttp http = new RawHttp(worker.port())) {
+        try (RawHttp http = new RawHttp(fixture.worker().port())) {
             String get = "GET /health HTTP/1.1\r\nHost: " + host() + "\r\n\r\n";
             RawHttp.Received both = http.send(get + get).read(Duration.ofMillis(800));
             assertEquals(2, both.responses(), both.text());
@@ -148,12 +121,12 @@ class HttpHygieneIT {
                 + "\r\nContent-Type: application/json\r\nContent-Length: " + AI_BODY.length() + "\r\n\r\n" + AI_BODY);
         assertEquals(200, received.status(), received.text());
         assertTrue(received.body().contains("\"success\":true"), received.text());
-        assertEquals(1, upstream.received().size());
+        assertEquals(1, fixture.upstream().received().size());
     }
 
     @Test
     void headHealthIs200WithoutABody() throws Exception {
-        try (RawHttp http = new RawHttp(worker.port())) {
+        try (RawHttp http = new RawHttp(fixture.worker().port())) {
             RawHttp.Received received = http.send("HEAD /health HTTP/1.1\r\nHost: " + host() + "\r\n\r\n")
                     .read(Duration.ofMillis(800));
             assertEquals(200, received.status(), received.text());
@@ -170,7 +143,7 @@ class HttpHygieneIT {
             assertEquals(415, received.status(), received.text());
             assertTrue(received.body().contains("\"code\":\"invalid_request\""), received.text());
         }
-        assertEquals(0, upstream.received().size());
+        assertEquals(0, fixture.upstream().received().size());
         RawHttp.Received charset = exchange("POST /ai HTTP/1.1\r\nHost: " + host()
                 + "\r\nContent-Type: application/json; charset=UTF-8\r\nContent-Length: " + AI_BODY.length()
                 + "\r\n\r\n" + AI_BODY);
@@ -179,7 +152,8 @@ class HttpHygieneIT {
 
     @Test
     void foreignHostIs403AndLocalOnesAreServed() throws Exception {
-        for (String host : new String[] {"evil.example", "evil.example:" + worker.port(), "127.0.0.1.evil.example",
+        for (String host : new String[] {"evil.example", "evil.example:" + fixture.worker().port(),
+                "127.0.0.1.evil.example",
                 "10.0.0.1"}) {
             RawHttp.Received received = exchange("POST /ai HTTP/1.1\r\nHost: " + host
                     + "\r\nContent-Type: application/json\r\nContent-Length: " + AI_BODY.length() + "\r\n\r\n"
@@ -188,9 +162,10 @@ class HttpHygieneIT {
             assertTrue(received.body().contains("\"code\":\"invalid_request\""), received.text());
             assertEquals(403, exchange("GET /health HTTP/1.1\r\nHost: " + host + "\r\n\r\n").status(), host);
         }
-        assertEquals(0, upstream.received().size());
-        for (String host : new String[] {"localhost:" + worker.port(), "127.0.0.1", "127.1.2.3:" + worker.port(),
-                "[::1]:" + worker.port(), "LOCALHOST", "moodle.example.org:" + worker.port()}) {
+        assertEquals(0, fixture.upstream().received().size());
+        for (String host : new String[] {"localhost:" + fixture.worker().port(), "127.0.0.1",
+                "127.1.2.3:" + fixture.worker().port(),
+                "[::1]:" + fixture.worker().port(), "LOCALHOST", "moodle.example.org:" + fixture.worker().port()}) {
             assertEquals(200, exchange("GET /health HTTP/1.1\r\nHost: " + host + "\r\n\r\n").status(), host);
         }
     }
@@ -200,8 +175,8 @@ class HttpHygieneIT {
         RawHttp.Received received = exchange("POST /ai HTTP/1.1\r\nHost: " + host()
                 + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "zz\r\n{\"action\":\"chat\"}\r\n0\r\n\r\n");
-        assertEquals(400, received.status(), received.text() + "\n" + worker.log());
+        assertEquals(400, received.status(), received.text() + "\n" + fixture.worker().log());
         assertTrue(received.closed());
-        assertEquals(0, upstream.received().size());
+        assertEquals(0, fixture.upstream().received().size());
     }
 }

@@ -1,5 +1,6 @@
 package org.openaimoodle.sidecar.worker.it;
 
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,10 +30,12 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.openaimoodle.sidecar.worker.fake.FakeAnswer;
-import org.openaimoodle.sidecar.worker.fake.FakeUpstream;
-import org.openaimoodle.sidecar.worker.fake.MisbehavingUpstream;
-import org.openaimoodle.sidecar.worker.fake.MisbehavingUpstream.Behaviour;
+import org.openaimoodle.sidecar.testkit.FakeAnswer;
+import org.openaimoodle.sidecar.testkit.FakeUpstream;
+import org.openaimoodle.sidecar.testkit.MisbehavingUpstream.Behaviour;
+import org.openaimoodle.sidecar.testkit.MisbehavingUpstream;
+import org.openaimoodle.sidecar.testkit.TestKeys;
+import org.openaimoodle.sidecar.testkit.WorkerUnderTest;
 
 /**
  * The memory budget holds the documented limits with the launcher's real heap (128 MB in HTTP mode): a worker
@@ -56,8 +59,8 @@ class MemoryBoundsIT {
         return dir.resolve("gc-" + workers + ".log");
     }
 
-    private WorkerProcess worker(String baseUrl) throws IOException {
-        return WorkerProcess.startHttp(dir, Map.of("OPENAI_API_KEY", WorkerProcess.FAKE_KEY, "OPENAI_BASE_URL", baseUrl,
+    private WorkerUnderTest worker(String baseUrl) throws IOException {
+        return WorkerUnderTest.startHttp(dir, Map.of("OPENAI_API_KEY", TestKeys.API_KEY, "OPENAI_BASE_URL", baseUrl,
                 "SIDECAR_JAVA_OPTS", "-Xlog:gc:file=" + gcLog()), false);
     }
 
@@ -93,7 +96,7 @@ class MemoryBoundsIT {
      *
      * @return the failures seen (a non-200, or an answer slower than 6 s), then the slowest probe
      */
-    static Future<List<String>> watchHealth(ExecutorService pool, WorkerProcess worker, AtomicBoolean stop) {
+    static Future<List<String>> watchHealth(ExecutorService pool, WorkerUnderTest worker, AtomicBoolean stop) {
         return pool.submit(() -> {
             List<String> failures = new ArrayList<>();
             long slowest = 0;
@@ -119,7 +122,7 @@ class MemoryBoundsIT {
     @Test
     void maxConcurrentRequestsWithMaxBodiesAgainstASlowUpstreamAreEachAnswered200Or503() throws Exception {
         try (FakeUpstream upstream = FakeUpstream.start();
-             WorkerProcess worker = worker(upstream.baseUrl())) {
+             WorkerUnderTest worker = worker(upstream.baseUrl())) {
             upstream.defaultAnswer(FakeAnswer.text("slow answer").after(Duration.ofSeconds(2)));
             byte[] body = chatOf(MAX_BODY);
             Map<String, Integer> statuses = new ConcurrentHashMap<>();
@@ -172,7 +175,7 @@ class MemoryBoundsIT {
     void aBurstOfAnswersOfTheLargestSizeIsServedOr503AndTheWorkerStaysUp() throws Exception {
         for (Behaviour behaviour : List.of(Behaviour.SIZED_BODY, Behaviour.SIZED_CHUNKED_BODY)) {
             try (MisbehavingUpstream upstream = MisbehavingUpstream.sized(behaviour, MAX_REPLY);
-                 WorkerProcess worker = worker(upstream.baseUrl())) {
+                 WorkerUnderTest worker = worker(upstream.baseUrl())) {
                 Map<String, Integer> outcomes = new ConcurrentHashMap<>();
                 List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
                 long start = System.nanoTime();
@@ -218,7 +221,7 @@ class MemoryBoundsIT {
     }
 
     /** Prints peak RSS (VmHWM of the worker's JVM) and the largest heap left after a collection. */
-    private void report(String what, WorkerProcess worker, String outcome) throws IOException {
+    private void report(String what, WorkerUnderTest worker, String outcome) throws IOException {
         String rss = "?";
         Path status = Path.of("/proc/" + worker.process().pid() + "/status");
         if (Files.exists(status)) {

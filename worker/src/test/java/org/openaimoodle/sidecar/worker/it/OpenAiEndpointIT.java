@@ -1,5 +1,6 @@
 package org.openaimoodle.sidecar.worker.it;
 
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,9 +17,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.openaimoodle.sidecar.worker.fake.FakeAnswer;
-import org.openaimoodle.sidecar.worker.fake.FakeUpstream;
-import org.openaimoodle.sidecar.worker.fake.ReceivedRequest;
+import org.openaimoodle.sidecar.testkit.FakeAnswer;
+import org.openaimoodle.sidecar.testkit.FakeUpstream;
+import org.openaimoodle.sidecar.testkit.ReceivedRequest;
+import org.openaimoodle.sidecar.testkit.TestKeys;
+import org.openaimoodle.sidecar.testkit.WorkerUnderTest;
 
 /**
  * {@code /v1} as Moodle's AI provider uses it, over real sockets to a real worker process: Moodle 4.5's and
@@ -33,13 +36,13 @@ class OpenAiEndpointIT {
     @TempDir
     static Path dir;
     static FakeUpstream upstream;
-    static WorkerProcess worker;
+    static WorkerUnderTest worker;
 
     @BeforeAll
     static void start() throws Exception {
         upstream = FakeUpstream.start();
-        worker = WorkerProcess.startHttp(dir, Map.of(
-                "OPENAI_API_KEY", WorkerProcess.FAKE_KEY,
+        worker = WorkerUnderTest.startHttp(dir, Map.of(
+                "OPENAI_API_KEY", TestKeys.API_KEY,
                 "OPENAI_BASE_URL", upstream.baseUrl(),
                 "SIDECAR_MODEL_ALIASES", "gpt-4o=adorsys,*=catch-all",
                 "SIDECAR_REQUEST_TIMEOUT", "3"), false);
@@ -84,7 +87,7 @@ class OpenAiEndpointIT {
         assertMoodleReadsEverything(WorkerHttpIT.JSON.readTree(response.body()));
         ReceivedRequest received = upstream.received().getFirst();
         assertEquals("/v1/chat/completions", received.path());
-        assertEquals("Bearer " + WorkerProcess.FAKE_KEY, received.headers().get("authorization"));
+        assertEquals("Bearer " + TestKeys.API_KEY, received.headers().get("authorization"));
         for (String header : new String[] {"openai-organization", "openai-project", "cookie"}) {
             assertFalse(received.headers().containsKey(header), header + " went upstream: " + received.headers());
         }
@@ -100,7 +103,7 @@ class OpenAiEndpointIT {
         assertMoodleReadsEverything(WorkerHttpIT.JSON.readTree(response.body()));
         ReceivedRequest received = upstream.received().getFirst();
         assertForwardedAsSentButTheModel(moodle50Body(), received, "adorsys");
-        assertEquals("Bearer " + WorkerProcess.FAKE_KEY, received.headers().get("authorization"));
+        assertEquals("Bearer " + TestKeys.API_KEY, received.headers().get("authorization"));
     }
 
     static void assertMoodleReadsEverything(JsonNode reply) {

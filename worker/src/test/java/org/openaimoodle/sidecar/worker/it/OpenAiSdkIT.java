@@ -1,5 +1,6 @@
 package org.openaimoodle.sidecar.worker.it;
 
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,8 +24,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.openaimoodle.sidecar.worker.fake.FakeAnswer;
-import org.openaimoodle.sidecar.worker.fake.FakeUpstream;
+import org.openaimoodle.sidecar.testkit.FakeAnswer;
+import org.openaimoodle.sidecar.testkit.FakeUpstream;
+import org.openaimoodle.sidecar.testkit.TestKeys;
+import org.openaimoodle.sidecar.testkit.WorkerUnderTest;
 
 /**
  * The official OpenAI Java SDK ({@code com.openai:openai-java}, its OkHttp client) as a real client of /v1, with
@@ -36,14 +39,14 @@ class OpenAiSdkIT {
     @TempDir
     static Path dir;
     static FakeUpstream upstream;
-    static WorkerProcess worker;
+    static WorkerUnderTest worker;
     static OpenAIClient sdk;
 
     @BeforeAll
     static void start() throws Exception {
         upstream = FakeUpstream.start();
-        worker = WorkerProcess.startHttp(dir, Map.of(
-                "OPENAI_API_KEY", WorkerProcess.FAKE_KEY,
+        worker = WorkerUnderTest.startHttp(dir, Map.of(
+                "OPENAI_API_KEY", TestKeys.API_KEY,
                 "OPENAI_BASE_URL", upstream.baseUrl(),
                 "SIDECAR_TOKEN", TOKEN,
                 "SIDECAR_REQUEST_TIMEOUT", "5"), false);
@@ -76,7 +79,7 @@ class OpenAiSdkIT {
         ChatCompletion completion = sdk.chat().completions().create(params());
         assertEquals("Hello from the fake upstream", completion.choices().getFirst().message().content().orElseThrow());
         assertEquals(5, completion.usage().orElseThrow().completionTokens());
-        assertEquals("Bearer " + WorkerProcess.FAKE_KEY, upstream.received().getFirst().headers().get("authorization"));
+        assertEquals("Bearer " + TestKeys.API_KEY, upstream.received().getFirst().headers().get("authorization"));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.openaimoodle.sidecar.worker.it;
 
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -29,8 +30,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.openaimoodle.sidecar.worker.fake.FakeAnswer;
-import org.openaimoodle.sidecar.worker.fake.FakeUpstream;
+import org.openaimoodle.sidecar.testkit.FakeAnswer;
+import org.openaimoodle.sidecar.testkit.FakeUpstream;
+import org.openaimoodle.sidecar.testkit.TestKeys;
+import org.openaimoodle.sidecar.testkit.WorkerUnderTest;
 
 /**
  * {@code "stream": true} through /v1, over real sockets: events pass one by one as they arrive, the usage
@@ -46,14 +49,14 @@ class OpenAiStreamIT {
     @TempDir
     static Path dir;
     static FakeUpstream upstream;
-    static WorkerProcess worker;
+    static WorkerUnderTest worker;
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     @BeforeAll
     static void start() throws Exception {
         upstream = FakeUpstream.start();
-        worker = WorkerProcess.startHttp(dir, Map.of(
-                "OPENAI_API_KEY", WorkerProcess.FAKE_KEY,
+        worker = WorkerUnderTest.startHttp(dir, Map.of(
+                "OPENAI_API_KEY", TestKeys.API_KEY,
                 "OPENAI_BASE_URL", upstream.baseUrl(),
                 "SIDECAR_STREAM_IDLE_TIMEOUT", "2",
                 "SIDECAR_REQUEST_TIMEOUT", "3"), false);

@@ -18,8 +18,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.openaimoodle.sidecar.worker.fake.FakeAnswer;
-import org.openaimoodle.sidecar.worker.fake.FakeUpstream;
+import org.openaimoodle.sidecar.testkit.FakeAnswer;
+import org.openaimoodle.sidecar.testkit.FakeUpstream;
+import org.openaimoodle.sidecar.testkit.TestKeys;
+import org.openaimoodle.sidecar.testkit.Checkout;
+import org.openaimoodle.sidecar.testkit.Ports;
+import org.openaimoodle.sidecar.testkit.WorkerUnderTest;
 
 /**
  * The plugin's own language: {@code src/test/php/plugin_client.php} (php-cli + curl) posts to /ai and falls
@@ -34,7 +38,7 @@ class PhpClientIT {
     @TempDir
     Path dir;
     FakeUpstream upstream;
-    WorkerProcess worker;
+    WorkerUnderTest worker;
 
     @BeforeAll
     static void requirePhp() throws Exception {
@@ -73,8 +77,8 @@ class PhpClientIT {
         Map<String, String> env = builder.environment();
         env.keySet().removeIf(k -> k.startsWith("OPENAI_") || k.startsWith("SIDECAR_"));
         env.put("OPENAI_SIDECAR_HTTP_URL", "http://127.0.0.1:" + port + "/ai");
-        env.put("SIDECAR_LAUNCHER", WorkerProcess.LAUNCHER.toString());
-        env.put("PLUGIN_API_KEY", WorkerProcess.FAKE_KEY);
+        env.put("SIDECAR_LAUNCHER", Checkout.WORKER_LAUNCHER.toString());
+        env.put("PLUGIN_API_KEY", TestKeys.API_KEY);
         env.put("PLUGIN_BASE_URL", upstream.baseUrl());
         env.put("PLUGIN_MODEL", "gpt-php");
         env.put("PLUGIN_MAX_TOKENS", "256");
@@ -93,7 +97,7 @@ class PhpClientIT {
 
     @Test
     void pluginGetsItsAnswerOverHttp() throws Exception {
-        worker = WorkerProcess.startHttp(dir, Map.of("OPENAI_API_KEY", WorkerProcess.FAKE_KEY,
+        worker = WorkerUnderTest.startHttp(dir, Map.of("OPENAI_API_KEY", TestKeys.API_KEY,
                 "OPENAI_BASE_URL", upstream.baseUrl(), "OPENAI_MODEL", "gpt-http"), false);
         String[] lines = runPhp(worker.port());
         assertEquals("via=http", lines[0]);
@@ -101,12 +105,14 @@ class PhpClientIT {
         assertTrue(reply.path("success").asBoolean(), lines[1]);
         assertEquals("Plants turn light into sugar.", reply.path("data").asText());
         assertEquals("gpt-http", upstream.received().get(0).model());
-        assertTrue(worker.log().contains("INFO access: action=chat user_id=42 code=ok"), worker.log());
+        // The access line follows the reply: wait for it rather than race it.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                .until(() -> worker.log().contains("INFO access: action=chat user_id=42 code=ok"));
     }
 
     @Test
     void pluginFallsBackToStdioWhenHttpIsDown() throws Exception {
-        String[] lines = runPhp(WorkerProcess.freePort());
+        String[] lines = runPhp(Ports.free());
         assertEquals("via=stdio", lines[0]);
         JsonNode reply = WorkerHttpIT.JSON.readTree(lines[1]);
         assertTrue(reply.path("success").asBoolean(), lines[1]);

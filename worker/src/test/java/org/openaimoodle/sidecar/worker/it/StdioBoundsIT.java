@@ -18,10 +18,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.openaimoodle.sidecar.worker.fake.FakeAnswer;
-import org.openaimoodle.sidecar.worker.fake.FakeUpstream;
-import org.openaimoodle.sidecar.worker.fake.MisbehavingUpstream;
-import org.openaimoodle.sidecar.worker.fake.MisbehavingUpstream.Behaviour;
+import org.openaimoodle.sidecar.testkit.FakeAnswer;
+import org.openaimoodle.sidecar.testkit.FakeUpstream;
+import org.openaimoodle.sidecar.testkit.MisbehavingUpstream;
+import org.openaimoodle.sidecar.testkit.MisbehavingUpstream.Behaviour;
+import org.openaimoodle.sidecar.testkit.TestKeys;
+import org.openaimoodle.sidecar.testkit.Checkout;
 
 /**
  * stdio mode through the launcher, with its real heap flags, at and over its bounds: request lines
@@ -57,8 +59,8 @@ class StdioBoundsIT {
         }
         Path out = Files.createTempFile(dir, "stdout-", ".txt");
         Path err = Files.createTempFile(dir, "stderr-", ".txt");
-        ProcessBuilder builder = new ProcessBuilder(WorkerProcess.LAUNCHER.toString(),
-                "--api-key=" + WorkerProcess.FAKE_KEY, "--base-url=" + baseUrl)
+        ProcessBuilder builder = new ProcessBuilder(Checkout.WORKER_LAUNCHER.toString(),
+                "--api-key=" + TestKeys.API_KEY, "--base-url=" + baseUrl)
                 .redirectInput(in.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
         builder.environment().keySet().removeIf(k -> k.startsWith("OPENAI_") || k.startsWith("SIDECAR_"));
         for (int i = 0; i < env.length; i += 2) {
@@ -221,7 +223,7 @@ class StdioBoundsIT {
     void closedStdinIsRefusedWithAClearMessage() throws Exception {
         Path out = dir.resolve("closed-out.txt");
         Path err = dir.resolve("closed-err.txt");
-        Process process = new ProcessBuilder("bash", "-c", "exec \"$0\" <&-", WorkerProcess.LAUNCHER.toString())
+        Process process = new ProcessBuilder("bash", "-c", "exec \"$0\" <&-", Checkout.WORKER_LAUNCHER.toString())
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         processes.add(process);
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "ends at once");

@@ -17,9 +17,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.openaimoodle.sidecar.worker.fake.FakeAnswer;
-import org.openaimoodle.sidecar.worker.fake.FakeUpstream;
-import org.openaimoodle.sidecar.worker.fake.ReceivedRequest;
+import org.openaimoodle.sidecar.testkit.FakeAnswer;
+import org.openaimoodle.sidecar.testkit.FakeUpstream;
+import org.openaimoodle.sidecar.testkit.ReceivedRequest;
+import org.openaimoodle.sidecar.testkit.TestKeys;
+import org.openaimoodle.sidecar.testkit.Checkout;
+import org.openaimoodle.sidecar.testkit.Ports;
 
 /** stdio mode as the plugin's fallback uses it: the launcher, the original flags, JSON lines in and out. */
 class StdioModeIT {
@@ -45,7 +48,7 @@ class StdioModeIT {
 
     /** Runs the launcher with the arguments and the input, and returns exit code, stdout and stderr. */
     private Run run(String input, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(WorkerProcess.LAUNCHER.toString()));
+        List<String> command = new ArrayList<>(List.of(Checkout.WORKER_LAUNCHER.toString()));
         command.addAll(List.of(args));
         Path out = Files.createTempFile(dir, "stdout-", ".txt");
         Path err = Files.createTempFile(dir, "stderr-", ".txt");
@@ -76,7 +79,7 @@ class StdioModeIT {
     }
 
     private String[] pluginFlags() {
-        return new String[] {"--api-key=" + WorkerProcess.FAKE_KEY, "--base-url=" + upstream.baseUrl(),
+        return new String[] {"--api-key=" + TestKeys.API_KEY, "--base-url=" + upstream.baseUrl(),
                 "--model=gpt-stdio", "--max-tokens=300", "--summarize-threshold=20"};
     }
 
@@ -100,7 +103,7 @@ class StdioModeIT {
         assertEquals("gpt-stdio", sent.get(0).model());
         assertEquals(300, sent.get(0).maxTokens());
         assertEquals(150, sent.get(1).maxTokens());
-        assertEquals("Bearer " + WorkerProcess.FAKE_KEY, sent.get(0).headers().get("authorization"));
+        assertEquals("Bearer " + TestKeys.API_KEY, sent.get(0).headers().get("authorization"));
 
         assertTrue(run.stderr().contains("INFO access: action=chat user_id=42 code=ok status=200"), run.stderr());
         assertTrue(run.stderr().contains("INFO access: action=- user_id=- code=invalid_json status=400"),
@@ -113,7 +116,7 @@ class StdioModeIT {
         upstream.enqueue(FakeAnswer.text("the summary"), FakeAnswer.text("the answer"));
         String context = "c".repeat(30);
         Run run = run("{\"action\":\"chat\",\"content\":\"Q\",\"context\":\"" + context + "\"}\n",
-                "--api-key", WorkerProcess.FAKE_KEY, "--base-url", upstream.baseUrl(), "--model", "m2",
+                "--api-key", TestKeys.API_KEY, "--base-url", upstream.baseUrl(), "--model", "m2",
                 "--max-tokens", "100", "--summarize-threshold", "20");
         assertEquals(0, run.exit(), run.stderr());
         assertEquals("the answer", run.replies().get(0).path("data").asText());
@@ -150,10 +153,10 @@ class StdioModeIT {
     void launcherWorksThroughASymlink() throws Exception {
         Path link = dir.resolve("bin/openai-moodle-sidecar");
         Files.createDirectories(link.getParent());
-        Files.createSymbolicLink(link, WorkerProcess.LAUNCHER);
+        Files.createSymbolicLink(link, Checkout.WORKER_LAUNCHER);
         upstream.enqueue(FakeAnswer.text("via symlink"));
         Path out = dir.resolve("symlink-out.txt");
-        ProcessBuilder builder = new ProcessBuilder(link.toString(), "--api-key=" + WorkerProcess.FAKE_KEY,
+        ProcessBuilder builder = new ProcessBuilder(link.toString(), "--api-key=" + TestKeys.API_KEY,
                 "--base-url=" + upstream.baseUrl())
                 .redirectInput(Files.writeString(dir.resolve("in.txt"), "{\"action\":\"chat\",\"content\":\"x\"}\n")
                         .toFile())
@@ -167,9 +170,9 @@ class StdioModeIT {
 
     @Test
     void terminalOnStdinMeansHttpMode() throws Exception {
-        int port = WorkerProcess.freePort();
+        int port = Ports.free();
         // `script` gives the launcher a pseudo-terminal as stdin, like an admin starting it by hand.
-        ProcessBuilder builder = new ProcessBuilder("script", "-qec", WorkerProcess.LAUNCHER.toString(), "/dev/null")
+        ProcessBuilder builder = new ProcessBuilder("script", "-qec", Checkout.WORKER_LAUNCHER.toString(), "/dev/null")
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true);
         builder.environment().keySet().removeIf(k -> k.startsWith("OPENAI_") || k.startsWith("SIDECAR_"));
         builder.environment().put("SIDECAR_PORT", Integer.toString(port));

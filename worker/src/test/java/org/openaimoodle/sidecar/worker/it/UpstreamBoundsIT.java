@@ -1,5 +1,6 @@
 package org.openaimoodle.sidecar.worker.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,8 +20,10 @@ import java.util.concurrent.Future;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.openaimoodle.sidecar.worker.fake.MisbehavingUpstream;
-import org.openaimoodle.sidecar.worker.fake.MisbehavingUpstream.Behaviour;
+import org.openaimoodle.sidecar.testkit.MisbehavingUpstream;
+import org.openaimoodle.sidecar.testkit.MisbehavingUpstream.Behaviour;
+import org.openaimoodle.sidecar.testkit.TestKeys;
+import org.openaimoodle.sidecar.testkit.WorkerUnderTest;
 
 /**
  * HTTP mode (a real worker through the launcher, its default heap) against upstreams that misbehave on the
@@ -36,8 +39,8 @@ class UpstreamBoundsIT {
     @TempDir
     Path dir;
 
-    private WorkerProcess worker(String baseUrl) throws Exception {
-        return WorkerProcess.startHttp(dir, Map.of("OPENAI_API_KEY", WorkerProcess.FAKE_KEY, "OPENAI_BASE_URL",
+    private WorkerUnderTest worker(String baseUrl) throws Exception {
+        return WorkerUnderTest.startHttp(dir, Map.of("OPENAI_API_KEY", TestKeys.API_KEY, "OPENAI_BASE_URL",
                 baseUrl, "SIDECAR_REQUEST_TIMEOUT", "2", "SIDECAR_CONNECT_TIMEOUT", "5"), false);
     }
 
@@ -47,7 +50,7 @@ class UpstreamBoundsIT {
         }
     }
 
-    private static Timed chat(WorkerProcess worker) throws Exception {
+    private static Timed chat(WorkerUnderTest worker) throws Exception {
         long start = System.nanoTime();
         HttpResponse<String> response = worker.ai("{\"action\":\"chat\",\"content\":\"Hello\",\"user_id\":7}");
         return new Timed(response.statusCode(), WorkerHttpIT.JSON.readTree(response.body()),
@@ -55,7 +58,7 @@ class UpstreamBoundsIT {
     }
 
     private void assertTimeoutWithinTheDeadline(String baseUrl) throws Exception {
-        try (WorkerProcess worker = worker(baseUrl)) {
+        try (WorkerUnderTest worker = worker(baseUrl)) {
             Timed result = chat(worker);
             assertEquals(200, result.status(), result.reply().toString());
             assertEquals("upstream_timeout", result.code(), result.reply().toString());
@@ -95,7 +98,7 @@ class UpstreamBoundsIT {
     @Test
     void underLoadEveryRequestIsATimeoutWithinTheDeadline() throws Exception {
         try (MisbehavingUpstream upstream = MisbehavingUpstream.start(Behaviour.SILENT);
-             WorkerProcess worker = worker(upstream.httpsBaseUrl())) {
+             WorkerUnderTest worker = worker(upstream.httpsBaseUrl())) {
             List<Future<Timed>> results = new ArrayList<>();
             try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
                 for (int i = 0; i < 200; i++) {
@@ -126,7 +129,7 @@ class UpstreamBoundsIT {
     void hundredMegabyteAnswerIsUpstreamErrorInTheEnvelopeWithAnAccessLine() throws Exception {
         for (Behaviour behaviour : List.of(Behaviour.SIZED_BODY, Behaviour.SIZED_CHUNKED_BODY)) {
             try (MisbehavingUpstream upstream = MisbehavingUpstream.sized(behaviour, 100L * 1024 * 1024);
-                 WorkerProcess worker = worker(upstream.baseUrl())) {
+                 WorkerUnderTest worker = worker(upstream.baseUrl())) {
                 Timed result = chat(worker);
                 assertEquals(200, result.status(), behaviour + ": " + result.reply());
                 assertEquals("upstream_error", result.code(), behaviour + ": " + result.reply());
@@ -134,9 +137,10 @@ class UpstreamBoundsIT {
                         result.reply().toString());
                 assertEquals(1, upstream.connections(), behaviour + ": no retry");
                 assertEquals(200, worker.get("/health").statusCode());
-                String log = worker.log();
-                assertTrue(log.contains("access: action=chat user_id=7 code=upstream_error status=200"), log);
-                assertTrue(!log.contains("OutOfMemoryError"), log);
+                // The access line follows the reply: wait for it rather than race it.
+                await().atMost(Duration.ofSeconds(5)).until(() -> worker.log()
+                        .contains("access: action=chat user_id=7 code=upstream_error status=200"));
+                assertTrue(!worker.log().contains("OutOfMemoryError"), worker.log());
             }
         }
     }
@@ -144,7 +148,7 @@ class UpstreamBoundsIT {
     @Test
     void answersOfExactlyTheDefaultBoundAreServedOneAfterAnother() throws Exception {
         try (MisbehavingUpstream upstream = MisbehavingUpstream.sized(Behaviour.SIZED_CHUNKED_BODY, DEFAULT_MAX_REPLY);
-             WorkerProcess worker = worker(upstream.baseUrl())) {
+             WorkerUnderTest worker = worker(upstream.baseUrl())) {
             for (int i = 0; i < 3; i++) {
                 Timed result = chat(worker);
                 assertEquals(MisbehavingUpstream.contentChars(DEFAULT_MAX_REPLY),
@@ -157,7 +161,7 @@ class UpstreamBoundsIT {
     @Test
     void malformedUtf8BodyIsInvalidJson() throws Exception {
         try (MisbehavingUpstream upstream = MisbehavingUpstream.start(Behaviour.SILENT);
-             WorkerProcess worker = worker(upstream.baseUrl())) {
+             WorkerUnderTest worker = worker(upstream.baseUrl())) {
             byte[] request = overlongSlashRequest();
             HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + worker.port() + "/ai")).header("Content-Type", "application/json")

@@ -5,20 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.openaimoodle.sidecar.worker.fake.FakeAnswer;
-import org.openaimoodle.sidecar.worker.fake.FakeUpstream;
-import org.openaimoodle.sidecar.worker.fake.ReceivedRequest;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openaimoodle.sidecar.testkit.FakeAnswer;
+import org.openaimoodle.sidecar.testkit.ReceivedRequest;
+import org.openaimoodle.sidecar.testkit.TestKeys;
+import org.openaimoodle.sidecar.testkit.WorkerWithFakeUpstream;
 
 /** The wire contract over real HTTP: a real worker process, a fake upstream on loopback. */
 class WorkerHttpIT {
@@ -27,35 +24,13 @@ class WorkerHttpIT {
     static final String SUMMARIZE_SYSTEM =
             "system: Summarize the following text concisely while preserving key information.";
 
-    @TempDir
-    static Path dir;
-    static FakeUpstream upstream;
-    static WorkerProcess worker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        upstream = FakeUpstream.start();
-        worker = WorkerProcess.startHttp(dir, Map.of(
-                "OPENAI_API_KEY", WorkerProcess.FAKE_KEY,
-                "OPENAI_BASE_URL", upstream.baseUrl() + "/",
-                "OPENAI_MODEL", "gpt-it",
-                "MAX_TOKENS", "400",
-                "SUMMARIZE_THRESHOLD", "50",
-                "SIDECAR_REQUEST_TIMEOUT", "3"), false);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (worker != null) {
-            worker.close();
-        }
-        upstream.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        upstream.reset();
-    }
+    @RegisterExtension
+    static final WorkerWithFakeUpstream fixture = new WorkerWithFakeUpstream(upstream -> Map.of(
+            "OPENAI_BASE_URL", upstream.baseUrl() + "/",
+            "OPENAI_MODEL", "gpt-it",
+            "MAX_TOKENS", "400",
+            "SUMMARIZE_THRESHOLD", "50",
+            "SIDECAR_REQUEST_TIMEOUT", "3"));
 
     static JsonNode json(HttpResponse<String> response) throws Exception {
         return JSON.readTree(response.body());
@@ -82,20 +57,21 @@ class WorkerHttpIT {
 
     @Test
     void healthIsExactlyTheContract() throws Exception {
-        HttpResponse<String> health = worker.get("/health");
+        HttpResponse<String> health = fixture.worker().get("/health");
         assertEquals(200, health.statusCode());
         assertEquals("{\"status\":\"healthy\",\"service\":\"openai-moodle-sidecar\"}", health.body());
     }
 
     @Test
     void chatSendsTheOriginalPromptModelMaxTokensAndKey() throws Exception {
-        upstream.enqueue(FakeAnswer.text("Quizzes test knowledge."));
-        JsonNode reply = okReply(worker.ai("{\"action\":\"chat\",\"content\":\"What is a quiz?\",\"user_id\":\"7\"}"));
+        fixture.upstream().enqueue(FakeAnswer.text("Quizzes test knowledge."));
+        JsonNode reply = okReply(
+                fixture.worker().ai("{\"action\":\"chat\",\"content\":\"What is a quiz?\",\"user_id\":\"7\"}"));
         assertEquals("Quizzes test knowledge.", reply.path("data").asText());
         assertEquals(3, reply.size(), "success, data, error only: " + reply);
-        ReceivedRequest sent = upstream.received().get(0);
+        ReceivedRequest sent = fixture.upstream().received().get(0);
         assertEquals("/v1/chat/completions", sent.path());
-        assertEquals("Bearer " + WorkerProcess.FAKE_KEY, sent.headers().get("authorization"));
+        assertEquals("Bearer " + TestKeys.API_KEY, sent.headers().get("authorization"));
         assertEquals("gpt-it", sent.model());
         assertEquals(400, sent.maxTokens());
         assertEquals(List.of(CHAT_SYSTEM, "user: What is a quiz?"), sent.messages());
@@ -103,16 +79,16 @@ class WorkerHttpIT {
 
     @Test
     void summarizeUsesHalfTheMaxTokens() throws Exception {
-        okReply(worker.ai("{\"action\":\"summarize\",\"content\":\"A long text.\"}"));
-        ReceivedRequest sent = upstream.received().get(0);
+        okReply(fixture.worker().ai("{\"action\":\"summarize\",\"content\":\"A long text.\"}"));
+        ReceivedRequest sent = fixture.upstream().received().get(0);
         assertEquals(200, sent.maxTokens());
         assertEquals(List.of(SUMMARIZE_SYSTEM, "user: A long text."), sent.messages());
     }
 
     @Test
     void analyzeWrapsTheContentInTheOriginalInstruction() throws Exception {
-        okReply(worker.ai("{\"action\":\"analyze\",\"content\":\"Cells\",\"user_id\":null}"));
-        ReceivedRequest sent = upstream.received().get(0);
+        okReply(fixture.worker().ai("{\"action\":\"analyze\",\"content\":\"Cells\",\"user_id\":null}"));
+        ReceivedRequest sent = fixture.upstream().received().get(0);
         assertEquals(400, sent.maxTokens());
         assertEquals(List.of("system: You are an educational content analyst. Provide structured analysis of "
                         + "learning materials.",
@@ -122,25 +98,26 @@ class WorkerHttpIT {
 
     @Test
     void numericUserIdAndNullContextAreAccepted() throws Exception {
-        okReply(worker.ai("{\"action\":\"chat\",\"content\":\"Hi\",\"context\":null,\"user_id\":42}"));
-        assertEquals(List.of(CHAT_SYSTEM, "user: Hi"), upstream.received().get(0).messages());
+        okReply(fixture.worker().ai("{\"action\":\"chat\",\"content\":\"Hi\",\"context\":null,\"user_id\":42}"));
+        assertEquals(List.of(CHAT_SYSTEM, "user: Hi"), fixture.upstream().received().get(0).messages());
     }
 
     @Test
     void shortContextIsSentWhole() throws Exception {
-        okReply(worker.ai("{\"action\":\"chat\",\"content\":\"Hi\",\"context\":\"Course: Biology 101\"}"));
-        assertEquals(1, upstream.received().size());
+        okReply(fixture.worker().ai("{\"action\":\"chat\",\"content\":\"Hi\",\"context\":\"Course: Biology 101\"}"));
+        assertEquals(1, fixture.upstream().received().size());
         assertEquals(List.of(CHAT_SYSTEM, "system: Context: Course: Biology 101", "user: Hi"),
-                upstream.received().get(0).messages());
+                fixture.upstream().received().get(0).messages());
     }
 
     @Test
     void longContextIsSummarizedFirst() throws Exception {
         String context = "x".repeat(51);
-        upstream.enqueue(FakeAnswer.text("SHORT SUMMARY"), FakeAnswer.text("answer"));
-        JsonNode reply = okReply(worker.ai("{\"action\":\"chat\",\"content\":\"Q\",\"context\":\"" + context + "\"}"));
+        fixture.upstream().enqueue(FakeAnswer.text("SHORT SUMMARY"), FakeAnswer.text("answer"));
+        JsonNode reply = okReply(
+                fixture.worker().ai("{\"action\":\"chat\",\"content\":\"Q\",\"context\":\"" + context + "\"}"));
         assertEquals("answer", reply.path("data").asText());
-        List<ReceivedRequest> sent = upstream.received();
+        List<ReceivedRequest> sent = fixture.upstream().received();
         assertEquals(2, sent.size());
         assertEquals(List.of(SUMMARIZE_SYSTEM, "user: " + context), sent.get(0).messages());
         assertEquals(200, sent.get(0).maxTokens());
@@ -151,56 +128,58 @@ class WorkerHttpIT {
     @Test
     void longContextIsTruncatedWhenItsSummaryFails() throws Exception {
         String context = "abcdefghij".repeat(6);
-        upstream.enqueue(FakeAnswer.error(400, "context too weird"), FakeAnswer.text("answer"));
-        okReply(worker.ai("{\"action\":\"chat\",\"content\":\"Q\",\"context\":\"" + context + "\"}"));
-        List<ReceivedRequest> sent = upstream.received();
+        fixture.upstream().enqueue(FakeAnswer.error(400, "context too weird"), FakeAnswer.text("answer"));
+        okReply(fixture.worker().ai("{\"action\":\"chat\",\"content\":\"Q\",\"context\":\"" + context + "\"}"));
+        List<ReceivedRequest> sent = fixture.upstream().received();
         assertEquals(2, sent.size());
         assertEquals("system: Context (truncated): " + context.substring(0, 50), sent.get(1).messages().get(1));
     }
 
     @Test
     void badRequestsGetTheirCodesAndNeverReachUpstream() throws Exception {
-        JsonNode unknown = failure(worker.ai("{\"action\":\"translate\",\"content\":\"x\"}"), 200, "unknown_action");
+        JsonNode unknown = failure(
+                fixture.worker().ai("{\"action\":\"translate\",\"content\":\"x\"}"), 200, "unknown_action");
         assertTrue(unknown.path("error").asText().contains("Unknown action"));
-        failure(worker.ai("{\"action\":\"chat\",\"content\":\"\"}"), 200, "invalid_request");
-        failure(worker.ai("{\"action\":\"chat\"}"), 200, "invalid_request");
-        failure(worker.ai("{\"action\":\"chat\",\"content\":5}"), 200, "invalid_request");
-        failure(worker.ai("{\"action\":\"chat\",\"content\":\"x\",\"user_id\":[1]}"), 200, "invalid_request");
-        JsonNode malformed = failure(worker.ai("{\"action\":\"chat\","), 400, "invalid_json");
+        failure(fixture.worker().ai("{\"action\":\"chat\",\"content\":\"\"}"), 200, "invalid_request");
+        failure(fixture.worker().ai("{\"action\":\"chat\"}"), 200, "invalid_request");
+        failure(fixture.worker().ai("{\"action\":\"chat\",\"content\":5}"), 200, "invalid_request");
+        failure(fixture.worker().ai("{\"action\":\"chat\",\"content\":\"x\",\"user_id\":[1]}"), 200, "invalid_request");
+        JsonNode malformed = failure(fixture.worker().ai("{\"action\":\"chat\","), 400, "invalid_json");
         assertEquals("Invalid JSON request", malformed.path("error").asText());
-        failure(worker.ai("[\"chat\"]"), 400, "invalid_json");
-        assertEquals(0, upstream.received().size());
+        failure(fixture.worker().ai("[\"chat\"]"), 400, "invalid_json");
+        assertEquals(0, fixture.upstream().received().size());
     }
 
     @Test
     void bodyOverOneMebibyteIs413() throws Exception {
         String big = "{\"action\":\"chat\",\"content\":\"" + "a".repeat(2 * 1024 * 1024) + "\"}";
-        failure(worker.ai(big), 413, "payload_too_large");
-        assertEquals(0, upstream.received().size());
+        failure(fixture.worker().ai(big), 413, "payload_too_large");
+        assertEquals(0, fixture.upstream().received().size());
         // the worker still serves afterwards
-        okReply(worker.ai("{\"action\":\"chat\",\"content\":\"still there?\"}"));
+        okReply(fixture.worker().ai("{\"action\":\"chat\",\"content\":\"still there?\"}"));
     }
 
     @Test
     void unknownPathIs404AndWrongMethodIs405() throws Exception {
-        failure(worker.get("/nothing"), 404, "invalid_request");
-        HttpResponse<String> getAi = worker.get("/ai");
+        failure(fixture.worker().get("/nothing"), 404, "invalid_request");
+        HttpResponse<String> getAi = fixture.worker().get("/ai");
         failure(getAi, 405, "invalid_request");
         assertEquals("POST", getAi.headers().firstValue("allow").orElse(""));
-        failure(worker.post("/health", "{}"), 405, "invalid_request");
+        failure(fixture.worker().post("/health", "{}"), 405, "invalid_request");
     }
 
     @Test
     void everyAiRequestWritesOneAccessLine() throws Exception {
-        okReply(worker.ai("{\"action\":\"summarize\",\"content\":\"log me\",\"user_id\":4711}"));
-        failure(worker.ai("{\"action\":\"nope\",\"content\":\"x\",\"user_id\":\"u 2\"}"), 200, "unknown_action");
+        okReply(fixture.worker().ai("{\"action\":\"summarize\",\"content\":\"log me\",\"user_id\":4711}"));
+        failure(fixture.worker().ai("{\"action\":\"nope\",\"content\":\"x\",\"user_id\":\"u 2\"}"), 200,
+                "unknown_action");
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() ->
-                worker.log().contains("INFO access: action=nope user_id=u_2 code=unknown_action status=200"));
-        assertTrue(worker.log().matches("(?s).*\\d{4}-\\d\\d-\\d\\dT[^ ]+ INFO access: action=summarize "
+                fixture.worker().log().contains("INFO access: action=nope user_id=u_2 code=unknown_action status=200"));
+        assertTrue(fixture.worker().log().matches("(?s).*\\d{4}-\\d\\d-\\d\\dT[^ ]+ INFO access: action=summarize "
                 + "user_id=4711 code=ok status=200 duration_ms=\\d+ prompt_tokens=10 completion_tokens=5\n.*"),
-                worker.log());
-        assertTrue(worker.log().contains("code=unknown_action status=200 duration_ms="), worker.log());
-        assertTrue(worker.log().matches("(?s).*code=unknown_action status=200 duration_ms=\\d+ prompt_tokens=- "
-                + "completion_tokens=-\n.*"), "no upstream call, no tokens: " + worker.log());
+                fixture.worker().log());
+        assertTrue(fixture.worker().log().contains("code=unknown_action status=200 duration_ms="), fixture.worker().log());
+        assertTrue(fixture.worker().log().matches("(?s).*code=unknown_action status=200 duration_ms=\\d+ prompt_tokens=- "
+                + "completion_tokens=-\n.*"), "no upstream call, no tokens: " + fixture.worker().log());
     }
 }

@@ -24,15 +24,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.openaimoodle.sidecar.worker.fake.FakeAnswer;
-import org.openaimoodle.sidecar.worker.fake.FakeUpstream;
+import org.openaimoodle.sidecar.testkit.FakeAnswer;
+import org.openaimoodle.sidecar.testkit.FakeUpstream;
+import org.openaimoodle.sidecar.testkit.TestKeys;
+import org.openaimoodle.sidecar.testkit.WorkerUnderTest;
 
 /** Start, stop and admission: each test starts its own worker process. */
 class WorkerLifecycleIT {
     @TempDir
     Path dir;
     FakeUpstream upstream;
-    final List<WorkerProcess> workers = new ArrayList<>();
+    final List<WorkerUnderTest> workers = new ArrayList<>();
 
     @BeforeEach
     void startUpstream() throws IOException {
@@ -41,14 +43,14 @@ class WorkerLifecycleIT {
 
     @AfterEach
     void stopAll() throws Exception {
-        for (WorkerProcess worker : workers) {
+        for (WorkerUnderTest worker : workers) {
             worker.close();
         }
         upstream.close();
     }
 
     private Map<String, String> env(String... more) {
-        Map<String, String> env = new HashMap<>(Map.of("OPENAI_API_KEY", WorkerProcess.FAKE_KEY,
+        Map<String, String> env = new HashMap<>(Map.of("OPENAI_API_KEY", TestKeys.API_KEY,
                 "OPENAI_BASE_URL", upstream.baseUrl()));
         for (int i = 0; i < more.length; i += 2) {
             env.put(more[i], more[i + 1]);
@@ -56,8 +58,8 @@ class WorkerLifecycleIT {
         return env;
     }
 
-    private WorkerProcess startHttp(Map<String, String> env, boolean stdin) throws IOException {
-        WorkerProcess worker = WorkerProcess.startHttp(dir, env, stdin);
+    private WorkerUnderTest startHttp(Map<String, String> env, boolean stdin) throws IOException {
+        WorkerUnderTest worker = WorkerUnderTest.startHttp(dir, env, stdin);
         workers.add(worker);
         return worker;
     }
@@ -66,7 +68,7 @@ class WorkerLifecycleIT {
 
     @Test
     void sigtermDrainsInFlightRequestsThenExitsZero() throws Exception {
-        WorkerProcess worker = startHttp(env(), false);
+        WorkerUnderTest worker = startHttp(env(), false);
         upstream.defaultAnswer(FakeAnswer.text("finished while draining").after(Duration.ofSeconds(3)));
         CompletableFuture<HttpResponse<String>> inFlight = CompletableFuture.supplyAsync(() -> {
             try {
@@ -97,7 +99,7 @@ class WorkerLifecycleIT {
 
     @Test
     void supervisedWorkerExitsWithinTwoSecondsWhenStdinCloses() throws Exception {
-        WorkerProcess worker = startHttp(env("SIDECAR_SUPERVISED", "1"), true);
+        WorkerUnderTest worker = startHttp(env("SIDECAR_SUPERVISED", "1"), true);
         assertFalse(worker.log().matches("(?s).*\\d{4}-\\d\\d-\\d\\dT\\d\\d:.*"),
                 "no timestamps under the supervisor:\n" + worker.log());
         assertTrue(worker.log().contains("INFO worker: listening on"), worker.log());
@@ -118,7 +120,7 @@ class WorkerLifecycleIT {
 
     @Test
     void stdinEofCutsShortADrainThatWouldOutliveTheSupervisor() throws Exception {
-        WorkerProcess worker = startHttp(env("SIDECAR_SUPERVISED", "1"), true);
+        WorkerUnderTest worker = startHttp(env("SIDECAR_SUPERVISED", "1"), true);
         startRequestThatOutlivesTheWorker(worker);
         worker.process().destroy(); // SIGTERM: a drain of up to the request deadline (25 s) begins
         await().atMost(Duration.ofSeconds(5)).until(() -> worker.log().contains("draining"));
@@ -132,7 +134,7 @@ class WorkerLifecycleIT {
 
     @Test
     void invalidConfigurationExits78NamingTheVariable() throws Exception {
-        WorkerProcess worker = WorkerProcess.launch(dir, env("SIDECAR_REQUEST_TIMEOUT", "soon"), false,
+        WorkerUnderTest worker = WorkerUnderTest.launch(dir, env("SIDECAR_REQUEST_TIMEOUT", "soon"), false,
                 List.of("--http-mode"));
         workers.add(worker);
         assertTrue(worker.process().waitFor(20, TimeUnit.SECONDS));
@@ -144,7 +146,7 @@ class WorkerLifecycleIT {
     void portHeldByAnotherProcessExitsOneNamingTheAddress() throws Exception {
         try (ServerSocket holder = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
             String port = Integer.toString(holder.getLocalPort());
-            WorkerProcess worker = WorkerProcess.launch(dir, env("SIDECAR_HOST", "127.0.0.1", "SIDECAR_PORT", port),
+            WorkerUnderTest worker = WorkerUnderTest.launch(dir, env("SIDECAR_HOST", "127.0.0.1", "SIDECAR_PORT", port),
                     false, List.of("--http-mode"));
             workers.add(worker);
             assertTrue(worker.process().waitFor(20, TimeUnit.SECONDS), "worker must exit:\n" + worker.log());
@@ -157,12 +159,12 @@ class WorkerLifecycleIT {
 
     @Test
     void tokenIsRequiredWhenConfigured() throws Exception {
-        WorkerProcess worker = startHttp(env("SIDECAR_TOKEN", "s3cret-token"), false);
+        WorkerUnderTest worker = startHttp(env("SIDECAR_TOKEN", TestKeys.TOKEN), false);
         HttpResponse<String> missing = worker.ai(CHAT);
         assertEquals(401, missing.statusCode());
         assertTrue(missing.body().contains("\"code\":\"unauthorized\""), missing.body());
         assertEquals(401, worker.post("/ai", CHAT, "Authorization", "Bearer wrong").statusCode());
-        HttpResponse<String> ok = worker.post("/ai", CHAT, "Authorization", "Bearer s3cret-token");
+        HttpResponse<String> ok = worker.post("/ai", CHAT, "Authorization", "Bearer " + TestKeys.TOKEN);
         assertEquals(200, ok.statusCode());
         assertTrue(ok.body().contains("\"success\":true"), ok.body());
         assertEquals(1, upstream.received().size());
@@ -171,7 +173,7 @@ class WorkerLifecycleIT {
 
     @Test
     void requestsOverTheConcurrencyLimitGet503AtOnce() throws Exception {
-        WorkerProcess worker = startHttp(env("SIDECAR_MAX_CONCURRENT_REQUESTS", "2"), false);
+        WorkerUnderTest worker = startHttp(env("SIDECAR_MAX_CONCURRENT_REQUESTS", "2"), false);
         upstream.defaultAnswer(FakeAnswer.text("slow").after(Duration.ofSeconds(2)));
         List<CompletableFuture<HttpResponse<String>>> admitted = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
@@ -200,7 +202,7 @@ class WorkerLifecycleIT {
     void withoutApiKeyHealthIsUpAndAiAnswersNotConfigured() throws Exception {
         Map<String, String> env = env();
         env.remove("OPENAI_API_KEY");
-        WorkerProcess worker = startHttp(env, false);
+        WorkerUnderTest worker = startHttp(env, false);
         HttpResponse<String> reply = worker.ai(CHAT);
         assertEquals(200, reply.statusCode());
         assertTrue(reply.body().contains("\"code\":\"not_configured\""), reply.body());
@@ -209,7 +211,7 @@ class WorkerLifecycleIT {
     }
 
     /** One chat request whose upstream answer would take 20 s; returns once it has reached the upstream. */
-    private void startRequestThatOutlivesTheWorker(WorkerProcess worker) {
+    private void startRequestThatOutlivesTheWorker(WorkerUnderTest worker) {
         upstream.defaultAnswer(FakeAnswer.text("never seen").after(Duration.ofSeconds(20)));
         CompletableFuture.runAsync(() -> {
             try {

@@ -1,5 +1,6 @@
 package org.openaimoodle.sidecar.worker.it;
 
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,6 +28,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.openaimoodle.sidecar.testkit.Checkout;
+import org.openaimoodle.sidecar.testkit.Ports;
+import org.openaimoodle.sidecar.testkit.WorkerUnderTest;
+
 /**
  * The worker's log under abuse, with real processes and sockets: a client cannot make it write more than a
  * line per bad connection, nor raw control characters, and a reader of its output that stops reading
@@ -41,7 +46,7 @@ class WorkerLoggingIT {
     @Test
     void aClientClosingMidHeadersCostsOneShortLinePerConnection() throws Exception {
         int connections = 50;
-        try (WorkerProcess worker = WorkerProcess.startHttp(dir, Map.of("SIDECAR_SUPERVISED", "1"), true)) {
+        try (WorkerUnderTest worker = WorkerUnderTest.startHttp(dir, Map.of("SIDECAR_SUPERVISED", "1"), true)) {
             int before = worker.log().split("\n").length;
             for (int i = 0; i < connections; i++) {
                 try (Socket socket = new Socket("127.0.0.1", worker.port())) {
@@ -61,8 +66,8 @@ class WorkerLoggingIT {
     }
 
     @Test
-    void aChunkSizeLineWithEscapesAndFourMebibytesIsLoggedEscapedAndCut() throws Exception {
-        try (WorkerProcess worker = WorkerProcess.startHttp(dir, Map.of("SIDECAR_SUPERVISED", "1"), true)) {
+    void aChunkSizeLineWithEscapesAndFourMebibytesNeverReachesTheLogRaw() throws Exception {
+        try (WorkerUnderTest worker = WorkerUnderTest.startHttp(dir, Map.of("SIDECAR_SUPERVISED", "1"), true)) {
             int before = worker.log().split("\n").length;
             sendChunked(worker.port(), "2e;\u001b[2J\n2026-01-01T00:00:00.000Z supervisor forged".getBytes(
                     StandardCharsets.UTF_8));
@@ -80,10 +85,11 @@ class WorkerLoggingIT {
             assertFalse(log.contains("\u001b"), "no raw ESC");
             assertTrue(added.stream().noneMatch(line -> line.contains("supervisor forged") && !line.contains("\\n")),
                     "the newline in the chunk line is escaped");
-            assertTrue(added.stream().anyMatch(line -> line.contains("\\u001b[2J\\n2026-01-01T00:00:00.000Z supervisor")),
-                    String.join("\n", added));
             assertTrue(added.stream().allMatch(line -> line.length() < 16 * 1024), "every line capped");
-            assertTrue(added.stream().anyMatch(line -> line.matches(".*BBBB… \\[truncated \\d+ chars].*")), "marked");
+            // Both bodies are answered by /ai itself (400, bad framing): the chunk lines never reach the log raw.
+            // How a Helidon warning that quotes such a line is escaped and cut is LineLayoutTest's part.
+            assertEquals(2, added.stream().filter(line -> line.contains("code=invalid_request status=400")).count(),
+                    String.join("\n", added));
         }
     }
 
@@ -107,8 +113,8 @@ class WorkerLoggingIT {
 
     @Test
     void aReaderThatStopsReadingTheOutputDoesNotStopTheWorkerAnswering() throws Exception {
-        int port = WorkerProcess.freePort();
-        ProcessBuilder builder = new ProcessBuilder(WorkerProcess.LAUNCHER.toString(), "--http-mode");
+        int port = Ports.free();
+        ProcessBuilder builder = new ProcessBuilder(Checkout.WORKER_LAUNCHER.toString(), "--http-mode");
         builder.environment().keySet().removeIf(k -> k.startsWith("OPENAI_") || k.startsWith("SIDECAR_"));
         builder.environment().putAll(Map.of("SIDECAR_PORT", Integer.toString(port), "SIDECAR_SUPERVISED", "1"));
         Process worker = builder.redirectErrorStream(true).start(); // stdout is a pipe nobody reads, for now

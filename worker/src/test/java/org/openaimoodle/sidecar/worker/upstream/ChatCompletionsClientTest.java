@@ -17,12 +17,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.openaimoodle.sidecar.worker.fake.FakeAnswer;
-import org.openaimoodle.sidecar.worker.fake.FakeUpstream;
+import org.openaimoodle.sidecar.testkit.FakeAnswer;
+import org.openaimoodle.sidecar.testkit.FakeUpstream;
+import org.openaimoodle.sidecar.testkit.TestKeys;
 
 /** Both transports against the fake upstream over real loopback sockets: one retry policy, one error mapping. */
 class ChatCompletionsClientTest {
-    private static final String KEY = "sk-test-FAKE1234567890abcd";
+    private static final String KEY = TestKeys.API_KEY;
     private static final List<ChatMessage> HELLO = List.of(ChatMessage.user("hello"));
     private static FakeUpstream upstream;
     private static HelidonTransport helidon;
@@ -112,12 +113,12 @@ class ChatCompletionsClientTest {
             deadPort = socket.getLocalPort();
         }
         ChatCompletionsClient dead = new ChatCompletionsClient(transport,
-                URI.create("http://moodle:Pa55wordXyz@127.0.0.1:" + deadPort + "/v1/chat/completions"), KEY, "m",
+                URI.create("http://moodle:" + TestKeys.URL_PASSWORD + "@127.0.0.1:" + deadPort + "/v1/chat/completions"), KEY, "m",
                 RetryPolicy.DEFAULT);
         UpstreamException e = assertThrows(UpstreamException.class,
                 () -> dead.complete(HELLO, 10, Deadline.after(Duration.ofSeconds(10))));
         assertTrue(e.getMessage().contains("http://127.0.0.1:" + deadPort + " ("), e.getMessage());
-        assertFalse(e.getMessage().contains("Pa55wordXyz"), e.getMessage());
+        assertFalse(e.getMessage().contains(TestKeys.URL_PASSWORD), e.getMessage());
         assertFalse(e.getMessage().contains("moodle:"), e.getMessage());
     }
 

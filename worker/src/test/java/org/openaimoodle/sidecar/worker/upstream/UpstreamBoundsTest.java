@@ -14,8 +14,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.openaimoodle.sidecar.worker.fake.MisbehavingUpstream;
-import org.openaimoodle.sidecar.worker.fake.MisbehavingUpstream.Behaviour;
+import org.openaimoodle.sidecar.testkit.MisbehavingUpstream;
+import org.openaimoodle.sidecar.testkit.MisbehavingUpstream.Behaviour;
+import org.openaimoodle.sidecar.testkit.TestKeys;
 
 /**
  * Both transports against an upstream misbehaving on real loopback sockets: the request's deadline holds
@@ -23,7 +24,7 @@ import org.openaimoodle.sidecar.worker.fake.MisbehavingUpstream.Behaviour;
  * not an OutOfMemoryError. Calls run on virtual threads, as the server's request handlers do.
  */
 class UpstreamBoundsTest {
-    private static final String KEY = "sk-test-FAKE1234567890abcd";
+    private static final String KEY = TestKeys.API_KEY;
     private static final int MAX_REPLY = 64 * 1024;
     private static final Duration DEADLINE = Duration.ofMillis(1500);
     /** The margin DESIGN.md allows past the deadline. */

@@ -1,4 +1,4 @@
-package org.openaimoodle.sidecar.worker.fake;
+package org.openaimoodle.sidecar.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +20,7 @@ import java.util.concurrent.Executors;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import org.openaimoodle.sidecar.worker.json.Json;
+import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * A stand-in for an OpenAI-compatible Chat Completions API on loopback, for tests and the benchmark.
@@ -32,9 +32,9 @@ import org.openaimoodle.sidecar.worker.json.Json;
  * ({@link #streamsCompleted()}, {@link #streamsCutByClient()}). Without a script it answers every chat request
  * with {@link #defaultAnswer} and every models request with a list of two models.
  *
- * <p>Standalone: {@code FakeUpstream PORT [LATENCY_MS]} serves until killed, every answer after the given
- * latency. It needs only the worker's own runtime class path (jackson-core, no databind), so
- * {@code -cp worker-tests.jar:worker.jar:libs/*} runs it.
+ * <p>Standalone: {@code java -jar openai-moodle-sidecar-testkit.jar PORT [LATENCY_MS]} (the jar's main class,
+ * with its libraries in {@code libs/} beside it) serves until killed, every answer after the given latency, and
+ * prints {@code fake upstream on URL, …} once it listens.
  */
 public final class FakeUpstream implements AutoCloseable {
     static {
@@ -192,9 +192,9 @@ public final class FakeUpstream implements AutoCloseable {
         }
     }
 
-    private static Object parse(byte[] body) {
+    private static JsonNode parse(byte[] body) {
         try {
-            return Json.parse(body);
+            return FakeAnswer.JSON.readTree(body);
         } catch (IOException e) {
             return null;
         }

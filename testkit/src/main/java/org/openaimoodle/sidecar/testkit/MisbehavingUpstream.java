@@ -1,4 +1,4 @@
-package org.openaimoodle.sidecar.worker.fake;
+package org.openaimoodle.sidecar.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;

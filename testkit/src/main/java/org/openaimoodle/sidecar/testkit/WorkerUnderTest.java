@@ -1,9 +1,8 @@
-package org.openaimoodle.sidecar.worker.it;
+package org.openaimoodle.sidecar.testkit;
 
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,21 +18,18 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A worker started as a real process through the launcher {@code shell/openai-moodle-sidecar}, with its
- * merged stdout/stderr in a temp file. {@link #close()} kills it (and anything it started) if it still runs.
+ * A worker started as a real process through the launcher {@code shell/openai-moodle-sidecar}
+ * ({@link Checkout#WORKER_LAUNCHER}), with the {@link ProcessRun#baseEnvironment()} plus the given settings and
+ * its merged stdout/stderr in a temp file. {@link #close()} kills it (and anything it started) if it still runs.
  */
-final class WorkerProcess implements AutoCloseable {
-    /** The repository's root: failsafe runs with the worker module as working directory. */
-    static final Path REPO = Path.of("").toAbsolutePath().getParent();
-    static final Path LAUNCHER = REPO.resolve("shell/openai-moodle-sidecar");
-    static final String FAKE_KEY = "sk-test-FAKE1234567890abcd";
+public final class WorkerUnderTest implements AutoCloseable {
 
     private final Process process;
     private final Path log;
     private final int port;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-    private WorkerProcess(Process process, Path log, int port) {
+    private WorkerUnderTest(Process process, Path log, int port) {
         this.process = process;
         this.log = log;
         this.port = port;
@@ -46,8 +42,8 @@ final class WorkerProcess implements AutoCloseable {
      * @param env   extra environment (SIDECAR_PORT is set here)
      * @param stdin whether stdin is a pipe kept open (as the supervisor does) instead of /dev/null
      */
-    static WorkerProcess startHttp(Path dir, Map<String, String> env, boolean stdin) throws IOException {
-        WorkerProcess worker = launch(dir, env, stdin, List.of("--http-mode"));
+    public static WorkerUnderTest startHttp(Path dir, Map<String, String> env, boolean stdin) throws IOException {
+        WorkerUnderTest worker = launch(dir, env, stdin, List.of("--http-mode"));
         await("worker healthy").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
                 .until(() -> {
                     if (!worker.process.isAlive()) {
@@ -63,47 +59,41 @@ final class WorkerProcess implements AutoCloseable {
         return worker;
     }
 
-    /** Starts the worker without waiting for anything. */
-    static WorkerProcess launch(Path dir, Map<String, String> env, boolean stdin, List<String> args)
+    /** Starts the worker without waiting for anything (args as the launcher takes them, e.g. {@code --http-mode}). */
+    public static WorkerUnderTest launch(Path dir, Map<String, String> env, boolean stdin, List<String> args)
             throws IOException {
-        int port = freePort();
+        int port = Ports.free();
         Path log = Files.createTempFile(dir, "worker-", ".log");
         List<String> command = new ArrayList<>();
-        command.add(LAUNCHER.toString());
+        command.add(Checkout.WORKER_LAUNCHER.toString());
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         if (!stdin) {
             builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         }
-        Map<String, String> environment = builder.environment();
-        environment.keySet().removeIf(k -> k.startsWith("OPENAI_") || k.startsWith("SIDECAR_"));
-        Map<String, String> all = new HashMap<>(env);
+        Map<String, String> all = new HashMap<>(ProcessRun.baseEnvironment());
+        all.putAll(env);
         all.putIfAbsent("SIDECAR_PORT", Integer.toString(port));
-        environment.putAll(all);
-        return new WorkerProcess(builder.start(), log, Integer.parseInt(all.get("SIDECAR_PORT")));
+        builder.environment().clear();
+        builder.environment().putAll(all);
+        return new WorkerUnderTest(builder.start(), log, Integer.parseInt(all.get("SIDECAR_PORT")));
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    Process process() {
+    public Process process() {
         return process;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    String log() throws IOException {
+    public String log() throws IOException {
         return Files.readString(log, StandardCharsets.UTF_8);
     }
 
     /** @return the log, or what went wrong reading it (for assertion messages) */
-    String logUnchecked() {
+    public String logUnchecked() {
         try {
             return log();
         } catch (IOException e) {
@@ -111,12 +101,12 @@ final class WorkerProcess implements AutoCloseable {
         }
     }
 
-    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    public HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    HttpResponse<String> post(String path, String body, String... headers) throws IOException, InterruptedException {
+    public HttpResponse<String> post(String path, String body, String... headers) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(40))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
@@ -126,11 +116,11 @@ final class WorkerProcess implements AutoCloseable {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    HttpResponse<String> ai(String body) throws IOException, InterruptedException {
+    public HttpResponse<String> ai(String body) throws IOException, InterruptedException {
         return post("/ai", body);
     }
 
-    URI uri(String path) {
+    public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
     }
 

@@ -1,10 +1,14 @@
-package org.openaimoodle.sidecar.worker.fake;
+package org.openaimoodle.sidecar.testkit;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
-import org.openaimoodle.sidecar.worker.json.Json;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * One scripted answer of {@link FakeUpstream}. Built with the static factories, refined with
@@ -21,11 +25,14 @@ import org.openaimoodle.sidecar.worker.json.Json;
  * @param stallAfter     for a stream: after this many events, fall silent (keep the connection open), or -1
  */
 public record FakeAnswer(int status, Map<String, String> headers, String body, String contentType, Duration delay,
-                         boolean dropConnection, java.util.List<String> events, Duration eventGap, int stallAfter) {
+                         boolean dropConnection, List<String> events, Duration eventGap, int stallAfter) {
+    /** Reads the requests and writes the answers of the fake upstream. */
+    static final ObjectMapper JSON = new ObjectMapper();
+
     /** An answer that is not a stream. */
     public FakeAnswer(int status, Map<String, String> headers, String body, String contentType, Duration delay,
                       boolean dropConnection) {
-        this(status, headers, body, contentType, delay, dropConnection, java.util.List.of(), Duration.ZERO, -1);
+        this(status, headers, body, contentType, delay, dropConnection, List.of(), Duration.ZERO, -1);
     }
 
     /**
@@ -34,29 +41,38 @@ public record FakeAnswer(int status, Map<String, String> headers, String body, S
      * {@code [DONE]}, each event {@code data: …\n\n} after {@code gap}.
      */
     public static FakeAnswer stream(Duration gap, String... pieces) {
-        java.util.List<String> events = new java.util.ArrayList<>();
-        events.add(chunk("{\"role\":\"assistant\",\"content\":\"\"}", null));
+        List<String> events = new ArrayList<>();
+        events.add(chunk(JSON.createObjectNode().put("role", "assistant").put("content", ""), null));
         for (String piece : pieces) {
-            events.add(chunk(Json.toText(out -> {
-                out.writeStartObject();
-                out.writeStringField("content", piece);
-                out.writeEndObject();
-            }), null));
+            events.add(chunk(JSON.createObjectNode().put("content", piece), null));
         }
-        events.add(chunk("{}", "stop"));
-        events.add("{\"id\":\"chatcmpl-fake\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
-                + "\"model\":\"gpt-4o-mini\",\"choices\":[],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":"
-                + pieces.length + ",\"total_tokens\":" + (10 + pieces.length) + "}}");
+        events.add(chunk(JSON.createObjectNode(), "stop"));
+        ObjectNode usage = JSON.createObjectNode()
+                .put("id", "chatcmpl-fake")
+                .put("object", "chat.completion.chunk")
+                .put("created", 1_700_000_000L)
+                .put("model", "gpt-4o-mini");
+        usage.putArray("choices");
+        usage.putObject("usage").put("prompt_tokens", 10).put("completion_tokens", pieces.length)
+                .put("total_tokens", 10 + pieces.length);
+        events.add(text(usage));
         events.add("[DONE]");
-        return new FakeAnswer(200, Map.of(), "", "text/event-stream", Duration.ZERO, false, java.util.List.copyOf(events),
+        return new FakeAnswer(200, Map.of(), "", "text/event-stream", Duration.ZERO, false, List.copyOf(events),
                 gap, -1);
     }
 
-    private static String chunk(String delta, String finishReason) {
-        return "{\"id\":\"chatcmpl-fake\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
-                + "\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_fake\",\"choices\":[{\"index\":0,\"delta\":"
-                + delta + ",\"finish_reason\":" + (finishReason == null ? "null" : "\"" + finishReason + "\"")
-                + "}],\"usage\":null}";
+    private static String chunk(ObjectNode delta, String finishReason) {
+        ObjectNode chunk = JSON.createObjectNode()
+                .put("id", "chatcmpl-fake")
+                .put("object", "chat.completion.chunk")
+                .put("created", 1_700_000_000L)
+                .put("model", "gpt-4o-mini")
+                .put("system_fingerprint", "fp_fake");
+        ObjectNode choice = chunk.putArray("choices").addObject().put("index", 0);
+        choice.set("delta", delta);
+        choice.put("finish_reason", finishReason);
+        chunk.putNull("usage");
+        return text(chunk);
     }
 
     /** @return this stream, silent after {@code events} events with its connection kept open */
@@ -72,62 +88,44 @@ public record FakeAnswer(int status, Map<String, String> headers, String body, S
 
     /** @return OpenAI's model list ({@code GET /v1/models}) with the given model ids */
     public static FakeAnswer models(String... ids) {
-        return json(200, Json.toText(out -> {
-            out.writeStartObject();
-            out.writeStringField("object", "list");
-            out.writeArrayFieldStart("data");
-            for (String id : ids) {
-                out.writeStartObject();
-                out.writeStringField("id", id);
-                out.writeStringField("object", "model");
-                out.writeNumberField("created", 1_700_000_000L);
-                out.writeStringField("owned_by", "fake");
-                out.writeEndObject();
-            }
-            out.writeEndArray();
-            out.writeEndObject();
-        }));
+        ObjectNode list = JSON.createObjectNode().put("object", "list");
+        var data = list.putArray("data");
+        for (String id : ids) {
+            data.addObject().put("id", id).put("object", "model").put("created", 1_700_000_000L)
+                    .put("owned_by", "fake");
+        }
+        return json(200, text(list));
     }
+
     /** @return a 200 Chat Completions answer whose {@code choices[0].message.content} is the text */
     public static FakeAnswer text(String content) {
-        return json(200, Json.toText(out -> {
-            out.writeStartObject();
-            out.writeStringField("id", "chatcmpl-fake");
-            out.writeStringField("object", "chat.completion");
-            out.writeStringField("system_fingerprint", "fp_fake");
-            out.writeNumberField("created", 1_700_000_000L);
-            out.writeStringField("model", "gpt-4o-mini");
-            out.writeArrayFieldStart("choices");
-            out.writeStartObject();
-            out.writeNumberField("index", 0);
-            out.writeObjectFieldStart("message");
-            out.writeStringField("role", "assistant");
-            out.writeStringField("content", content);
-            out.writeEndObject();
-            out.writeStringField("finish_reason", "stop");
-            out.writeEndObject();
-            out.writeEndArray();
-            out.writeObjectFieldStart("usage");
-            out.writeNumberField("prompt_tokens", 10);
-            out.writeNumberField("completion_tokens", 5);
-            out.writeNumberField("total_tokens", 15);
-            out.writeEndObject();
-            out.writeEndObject();
-        }));
+        ObjectNode answer = JSON.createObjectNode()
+                .put("id", "chatcmpl-fake")
+                .put("object", "chat.completion")
+                .put("system_fingerprint", "fp_fake")
+                .put("created", 1_700_000_000L)
+                .put("model", "gpt-4o-mini");
+        ObjectNode choice = answer.putArray("choices").addObject().put("index", 0);
+        choice.putObject("message").put("role", "assistant").put("content", content);
+        choice.put("finish_reason", "stop");
+        answer.putObject("usage").put("prompt_tokens", 10).put("completion_tokens", 5).put("total_tokens", 15);
+        return json(200, text(answer));
     }
 
     /** @return an OpenAI-style error: {@code {"error":{"message":…,"type":…}}} with the status */
     public static FakeAnswer error(int status, String message) {
-        return json(status, Json.toText(out -> {
-            out.writeStartObject();
-            out.writeObjectFieldStart("error");
-            out.writeStringField("message", message);
-            out.writeStringField("type", "fake_error");
-            out.writeNullField("param");
-            out.writeNumberField("code", status);
-            out.writeEndObject();
-            out.writeEndObject();
-        }));
+        ObjectNode answer = JSON.createObjectNode();
+        answer.putObject("error").put("message", message).put("type", "fake_error").putNull("param")
+                .put("code", status);
+        return json(status, text(answer));
+    }
+
+    private static String text(ObjectNode json) {
+        try {
+            return JSON.writeValueAsString(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** @return a 200 answer whose {@code choices} array is empty */
