@@ -43,8 +43,9 @@ request() {
     local token=${SIDECAR_TOKEN:-}
     token=${token//\\/\\\\}
     token=${token//\"/\\\"}
-    out=$(printf 'header = "Authorization: Bearer %s"\n' "$token" \
-        | curl "${args[@]}" "$base_url$path" 2>&1)
+    # A here-string, not a pipe: curl reads stdin only with a token, and a printf still writing
+    # into a curl that already exited would fail the pipeline (pipefail) after a good answer.
+    out=$(curl "${args[@]}" "$base_url$path" 2>&1 <<<"$(printf 'header = "Authorization: Bearer %s"' "$token")")
     rc=$?
     if [ "$rc" -ne 0 ]; then
         status=000

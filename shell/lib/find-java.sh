@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Finds a JDK >= 21 for the launchers, the Maven wrapper and .ci/run. Source it, then call
+# Finds a JDK >= 21 for the launchers, the Maven wrapper and run-tests. Source it, then call
 # `sidecar_find_java`: it sets SIDECAR_JAVA (the java binary) and SIDECAR_JAVA_HOME, or prints
 # what to do on stderr and returns 1.
 #

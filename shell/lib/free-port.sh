@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # free_port: prints a loopback port nobody listens on, picked without starting a JVM (bash /dev/tcp).
-# For the scripts that start programs on their own ports (aot/train.sh, bench/, docker/container-check.sh);
+# For the scripts that start programs on their own ports (aot/train.sh, bench/);
 # the launchers do not use it.
 free_port() {
     local port

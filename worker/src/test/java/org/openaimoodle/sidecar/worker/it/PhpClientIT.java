@@ -48,7 +48,7 @@ class PhpClientIT {
                     .redirectErrorStream(true).start();
         } catch (IOException e) {
             fail("php is not installed: this test needs php-cli and php-curl (apt-get install php-cli php-curl;"
-                    + " .ci/run installs them)");
+                    + " ./run-tests installs them as root)");
             return;
         }
         assertTrue(probe.waitFor(30, TimeUnit.SECONDS));
