@@ -157,6 +157,23 @@ public final class ConfigSources {
                 expected);
     }
 
+    /**
+     * Parses a setting with a parser of its own (a URL, a list of aliases), so that its rejection reads like
+     * every other: the parser's {@link IllegalArgumentException} becomes the setting's error.
+     *
+     * @param setting  the setting being parsed
+     * @param parse    the parsing, reading the setting from these sources
+     * @param expected what the setting must be, e.g. "an http:// or https:// URL"
+     * @return what {@code parse} returned
+     */
+    public <T> T parsed(Setting setting, java.util.function.Supplier<T> parse, String expected) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw invalid(setting, expected + " (" + e.getMessage() + ")");
+        }
+    }
+
     /** @return where the setting's value comes from: {@code command line}, {@code environment}, {@code config file F} or {@code defaults} */
     public String origin(Setting setting) {
         Value value = find(setting);

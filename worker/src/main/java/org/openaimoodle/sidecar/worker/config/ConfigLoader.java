@@ -2,7 +2,6 @@ package org.openaimoodle.sidecar.worker.config;
 
 import static org.openaimoodle.sidecar.worker.config.WorkerSettings.*;
 
-import java.net.URI;
 import java.util.Map;
 
 import org.openaimoodle.sidecar.common.ConfigException;
@@ -31,7 +30,8 @@ public final class ConfigLoader {
         Prompts original = Prompts.ORIGINAL;
         WorkerConfig config = new WorkerConfig(
                 sources.optionalText(OPENAI_API_KEY),
-                chatCompletionsUri(sources),
+                sources.parsed(OPENAI_BASE_URL, () -> ChatCompletionsUrl.normalize(sources.text(OPENAI_BASE_URL)),
+                        "an http:// or https:// URL with a host, e.g. https://api.openai.com/v1"),
                 sources.text(OPENAI_MODEL),
                 sources.integer(MAX_TOKENS),
                 sources.integer(SUMMARIZE_THRESHOLD),
@@ -49,7 +49,8 @@ public final class ConfigLoader {
                 sources.duration(SIDECAR_HEADER_TIMEOUT),
                 sources.list(SIDECAR_ALLOWED_HOSTS),
                 sources.duration(SIDECAR_STREAM_IDLE_TIMEOUT),
-                modelAliases(sources),
+                sources.parsed(SIDECAR_MODEL_ALIASES, () -> ModelAliases.parse(sources.list(SIDECAR_MODEL_ALIASES)),
+                        "comma-separated name=model entries, e.g. gpt-4o=adorsys,*=adorsys"),
                 new Prompts(
                         sources.optionalText(SIDECAR_PROMPT_CHAT_SYSTEM).orElse(original.chatSystem()),
                         sources.optionalText(SIDECAR_PROMPT_SUMMARIZE_SYSTEM).orElse(original.summarizeSystem()),
@@ -69,24 +70,6 @@ public final class ConfigLoader {
                     + maxHeap / (1024 * 1024) + " MiB) to hold one SIDECAR_MAX_BODY_BYTES body and one "
                     + "SIDECAR_MAX_UPSTREAM_REPLY_BYTES answer; raise it, lower those, or give the worker more heap "
                     + "(-Xmx in SIDECAR_WORKER_JAVA_OPTS)");
-        }
-    }
-
-    private static ModelAliases modelAliases(ConfigSources sources) {
-        try {
-            return ModelAliases.parse(sources.list(SIDECAR_MODEL_ALIASES));
-        } catch (IllegalArgumentException e) {
-            throw sources.invalid(SIDECAR_MODEL_ALIASES, "comma-separated name=model entries, e.g. "
-                    + "gpt-4o=adorsys,*=adorsys (" + e.getMessage() + ")");
-        }
-    }
-
-    private static URI chatCompletionsUri(ConfigSources sources) {
-        try {
-            return ChatCompletionsUrl.normalize(sources.text(OPENAI_BASE_URL));
-        } catch (IllegalArgumentException e) {
-            throw sources.invalid(OPENAI_BASE_URL, "an http:// or https:// URL with a host, e.g. "
-                    + "https://api.openai.com/v1 (" + e.getMessage() + ")");
         }
     }
 }
