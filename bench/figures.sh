@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2154,SC2034,SC2119,SC2120  # root, out, results, build, FAKE_KEY ... are set by bench/run.sh
-# The figures of issue #5, one function each, called in order by bench/run.sh. Each records its
-# numbers with `record` and stops what it started.
+# The figures of the benchmark (BENCHMARKS.md), one function each, called in order by bench/run.sh.
+# Each records its numbers with `record` and stops what it started.
 
 launcher=""
 sidecarctl=""

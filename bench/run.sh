@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark of issue #5, in one run: builds what it needs, runs every figure side by side on this
+# The benchmark, in one run: builds what it needs, runs every figure side by side on this
 # machine (traffic to 127.0.0.1 only), and writes BENCHMARKS.md plus bench/charts/*.svg.
 #
 #   bench/run.sh              full run (about 6 minutes on 2 cores; stops itself after 15 minutes)

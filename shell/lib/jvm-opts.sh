@@ -39,10 +39,10 @@ sidecar_jvm_opts() {
             module=supervisor
             ;;
         worker-http)
-            # The heap starts small (idle RSS) and may grow to 128 MB: 2,000 requests in flight then peak
-            # at ~200 MB RSS (192 MB of heap: ~260 MB); virtual threads keep platform stacks few. C1
-            # only: C2 cost over a second of CPU at start on two cores and bought no throughput or
-            # latency that wrk could tell apart on this machine (README, "Performance").
+            # The heap starts small (idle RSS) and is capped where 2,000 requests in flight still fit the
+            # RSS target (a larger cap only raised the peak); virtual threads keep platform stacks few.
+            # C1 only: C2's start-up CPU bought no throughput or latency that wrk could tell apart.
+            # Measured side by side: BENCHMARKS.md, "What mattered".
             defaults="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms8m -Xmx128m -Xss512k"
             custom=${SIDECAR_WORKER_JAVA_OPTS:-}
             module=worker
@@ -60,10 +60,10 @@ sidecar_jvm_opts() {
     esac
     # JDK 25 (JEP 519): 8-byte object headers, a smaller heap for the same objects.
     [ "$feature" -ge 25 ] 2>/dev/null && defaults="$defaults -XX:+UseCompactObjectHeaders"
-    # The supervisor idles for weeks after a start-up that left ~6 MB of freed C heap (class loading,
-    # C1) in glibc's arenas; trimming them every 2 s gave it back (idle RSS 55.4 -> 49.2 MB; one more,
-    # sleeping, thread). Only on 25 (the JDK we measured; the flag is a product flag since 22): JDK 21
-    # would refuse to start with it.
+    # The supervisor idles for weeks after a start-up that left freed C heap (class loading, C1) in
+    # glibc's arenas; trimming them every 2 s gives it back at the cost of one sleeping thread
+    # (BENCHMARKS.md, "What mattered"). Only on 25 (the JDK we measured; the flag is a product flag
+    # since 22): JDK 21 would refuse to start with it.
     if [ "$role" = supervisor ] && [ "$feature" -ge 25 ] 2>/dev/null; then
         defaults="$defaults -XX:TrimNativeHeapInterval=2000"
     fi

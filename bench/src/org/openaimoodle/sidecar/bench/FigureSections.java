@@ -3,7 +3,7 @@ package org.openaimoodle.sidecar.bench;
 import java.util.List;
 import java.util.OptionalDouble;
 
-/** The sections of BENCHMARKS.md for figures 1 to 5 of issue #5, one method each. */
+/** The sections of BENCHMARKS.md for figures 1 to 5, one method each. */
 final class FigureSections {
     static final int[] CONNECTIONS = {1, 16, 64};
     static final String[] PATHS = {"direct", "sidecar", "nginx"};

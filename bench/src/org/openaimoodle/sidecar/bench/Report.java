@@ -8,8 +8,8 @@ import java.util.OptionalDouble;
 /**
  * Writes BENCHMARKS.md (and its chart) from the raw figures of one run.
  *
- * <p>Usage: {@code Report RESULTS_FILE BENCHMARKS_MD CHART_DIR}. The targets are those of issue #5; the
- * peers' numbers are their own published claims as quoted in the issue, not measured here — only the
+ * <p>Usage: {@code Report RESULTS_FILE BENCHMARKS_MD CHART_DIR}. The targets are the project's; the
+ * peers' numbers are their own published claims, not measured here — only the
  * nginx floor is measured, in the same run as the sidecar.
  */
 public final class Report {

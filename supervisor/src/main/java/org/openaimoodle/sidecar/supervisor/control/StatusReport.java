@@ -61,7 +61,7 @@ public record StatusReport(Presence presence, SupervisorState state, Long superv
         return state == null ? "UNKNOWN" : state.name();
     }
 
-    /** The fields of {@code status --json} (snake_case, as DESIGN.md names them). */
+    /** The fields of {@code status --json} (snake_case, as the README's "Commands and exit codes" lists them). */
     public Map<String, Object> toJson() {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("state", stateName());

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 import org.openaimoodle.sidecar.worker.upstream.UpstreamException;
 
-/** The machine-readable {@code code} of a failed reply (DESIGN.md, "Error codes"). */
+/** The machine-readable {@code code} of a failed reply (README, "Error codes"). */
 public enum ErrorCode {
     INVALID_JSON,
     INVALID_REQUEST,

@@ -30,7 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The OpenAI-compatible endpoint (DESIGN.md, "The OpenAI-compatible endpoint"), for Moodle's own AI provider and
+ * The OpenAI-compatible endpoint (README, "Moodle core AI through the sidecar"), for Moodle's own AI provider and
  * any OpenAI client: {@code POST /v1/chat/completions} (action {@code v1}),
  * {@code POST /moodle/{action}/v1/chat/completions} (action {@code moodle/{action}}) and {@code GET …/v1/models}.
  * The same checks ({@link Intake}), upstream client, retries, deadline and access line as /ai. The client's

@@ -22,8 +22,8 @@ import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 
 /**
  * JSON in and out over Jackson's streaming core only. Why not databind: stdio mode starts a JVM per
- * request, and loading and initializing databind's ObjectMapper cost about as much CPU as the rest of the
- * round trip; the documents here are a handful of fields.
+ * request, and loading and initializing databind's ObjectMapper is a large share of that round trip's CPU
+ * (BENCHMARKS.md, "What mattered"); the documents here are a handful of fields.
  *
  * <p>Parsed values are plain Java: {@code Map<String, Object>} (in document order), {@code List<Object>},
  * {@code String}, {@link JsonNumber}, {@code Boolean} and {@code null}.
@@ -31,9 +31,10 @@ import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 public final class Json {
     /**
      * Buffers come from one shared pool, not Jackson's default per-thread one: every request runs on its own
-     * virtual thread, so a per-thread pool allocated ~20 KB of fresh buffers per request and kept them
-     * reachable (through the thread) while the request waited for the upstream. With 2,000 requests in
-     * flight that filled the 128 MB heap and the worker spent most of its time in full GCs.
+     * virtual thread, so a per-thread pool allocated fresh buffers for every request and kept them
+     * reachable (through the thread) while the request waited for the upstream. With many requests in
+     * flight that filled the heap and the worker spent most of its time in full GCs (BENCHMARKS.md,
+     * "What mattered").
      */
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())

@@ -15,7 +15,7 @@ import org.openaimoodle.sidecar.worker.upstream.UpstreamException;
  */
 public record OpenAiError(int status, ErrorCode code, String message) {
 
-    /** @return the failure of an upstream call, with the status DESIGN.md gives its kind */
+    /** @return the failure of an upstream call, with the status the README's /v1 section gives its kind */
     public static OpenAiError of(UpstreamException e) {
         ErrorCode code = ErrorCode.of(e.kind());
         int status = switch (code) {

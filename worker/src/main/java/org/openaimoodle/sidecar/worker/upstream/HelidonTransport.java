@@ -83,9 +83,10 @@ public final class HelidonTransport implements UpstreamTransport {
 
     /**
      * Helidon's default proxy setting asks the JDK's ProxySelector on every request (a URI and a regex match
-     * each time, ~5% of the worker's CPU under load). The answer can only change through the JDK proxy
-     * properties, which are fixed at start, so when none is set the client goes direct without asking;
-     * when one is set (e.g. {@code SIDECAR_JAVA_OPTS=-Dhttps.proxyHost=...}) the system proxy is kept.
+     * each time, a measurable share of the worker's CPU under load: BENCHMARKS.md, "What mattered"). The answer
+     * can only change through the JDK proxy properties, which are fixed at start, so when none is set the
+     * client goes direct without asking; when one is set (e.g. {@code SIDECAR_JAVA_OPTS=-Dhttps.proxyHost=...})
+     * the system proxy is kept.
      */
     private static Proxy proxy() {
         boolean configured = PROXY_PROPERTIES.stream().anyMatch(name -> System.getProperty(name) != null);

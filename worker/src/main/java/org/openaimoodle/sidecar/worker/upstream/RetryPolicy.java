@@ -15,13 +15,13 @@ import java.util.Optional;
  * {@code Retry-After} when given, else exponential backoff with jitter; a wait that does not fit in the time
  * left is not taken (the last failure is reported instead).
  *
- * @param maxRetries     retries after the first attempt (DESIGN.md: 2)
+ * @param maxRetries     retries after the first attempt (2 by default, as the README's "Upstream calls" says)
  * @param initialBackoff backoff before the first retry, before jitter (0.5 s)
  * @param maxBackoff     cap of the exponential backoff (8 s)
  */
 public record RetryPolicy(int maxRetries, Duration initialBackoff, Duration maxBackoff) {
 
-    /** The policy DESIGN.md prescribes: 2 retries, 0.5 s doubling, capped at 8 s. */
+    /** The default policy (README, "Upstream calls"): 2 retries, 0.5 s doubling, capped at 8 s. */
     public static final RetryPolicy DEFAULT = new RetryPolicy(2, Duration.ofMillis(500), Duration.ofSeconds(8));
 
     /** @return whether a response with this status is worth another attempt */
