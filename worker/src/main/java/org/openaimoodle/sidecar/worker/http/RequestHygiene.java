@@ -32,6 +32,14 @@ final class RequestHygiene implements Filter {
                     "Host not allowed: send Host: 127.0.0.1 (or add this host name to SIDECAR_ALLOWED_HOSTS)")
                     .toJson());
         } else {
+            if (bodyPresent) {
+                // An answer given without reading the body (a 404, a 405) announces the close that follows it.
+                res.beforeSend(() -> {
+                    if (!req.content().consumed()) {
+                        res.header(HeaderValues.CONNECTION_CLOSE);
+                    }
+                });
+            }
             chain.proceed();
         }
         if (req.headers().containsToken(HeaderValues.CONNECTION_CLOSE)

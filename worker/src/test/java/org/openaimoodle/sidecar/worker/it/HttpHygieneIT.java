@@ -57,6 +57,17 @@ class HttpHygieneIT {
     }
 
     @Test
+    void notFoundWithAnUnreadBodyAnnouncesTheCloseThatFollows() throws Exception {
+        String body = embeddedAiRequest();
+        RawHttp.Received received = exchange("POST /nothing HTTP/1.1\r\nHost: " + host()
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+        assertClosedAfterOneAnswer(received, 404);
+        // A client that reuses connections must be told, or its next request on this one fails.
+        assertTrue(received.text().toLowerCase(java.util.Locale.ROOT).contains("\r\nconnection: close\r\n"),
+                received.text());
+    }
+
+    @Test
     void healthWithABodyAndConnectionCloseClosesAndNeverRunsTheBody() throws Exception {
         String body = embeddedAiRequest();
         assertClosedAfterOneAnswer(exchange("GET /health HTTP/1.1\r\nHost: " + host()
