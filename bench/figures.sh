@@ -57,7 +57,7 @@ figure_added_latency() {
     say "figure 1: added latency (${DURATION}s per point)"
     start_worker fig1-worker "$fake_url"
     local sidecar_url=http://127.0.0.1:$worker_port/ai v1_url=http://127.0.0.1:$worker_port/v1/chat/completions c
-    curl -s -X POST --data-binary @"$out/ai-chat.json" "$sidecar_url" >"$out/fig1-sample-reply.json" || true
+    curl -s -X POST -H 'Content-Type: application/json' --data-binary @"$out/ai-chat.json" "$sidecar_url" >"$out/fig1-sample-reply.json" || true
     grep -q '"success":true' "$out/fig1-sample-reply.json" \
         || say "  the sidecar does not answer with success (see bench/out/fig1-sample-reply.json): failures will be counted"
     record fig1.worker_idle_rss_kb "$(proc_status "$worker_pid" VmRSS)"
@@ -197,6 +197,7 @@ figure_first_event() {
     line=$(bench_tool FirstEventClient "$stream_port" "$worker_port" "$out/chat-completions-stream.json" \
         "$FIRST_EVENT_WARMUP" "$FIRST_EVENT_PAIRS" 2>>"$out/logs/first-event-client.log") \
         || die "first-event client failed: see bench/out/logs/first-event-client.log"
+    record fig6.warmup_pairs "$FIRST_EVENT_WARMUP"
     for pair in $line; do
         record "fig6.${pair%%=*}" "${pair#*=}"
     done
