@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2154,SC2034,SC2119,SC2120  # root, out, results, build, FAKE_KEY ... are set by bench/run.sh
-# The figures of the benchmark (BENCHMARKS.md), one function each, called in order by bench/run.sh.
-# Each records its numbers with `record` and stops what it started.
+# The benchmark figures (added latency, in-flight load, footprint and recovery, stdio, time to first
+# event), one function each, called in order by bench/run.sh. Each records its numbers with `record`
+# and stops what it started.
 
 launcher=""
 sidecarctl=""
@@ -22,6 +23,7 @@ start_nginx() {
     fi
     fake_url=http://127.0.0.1:$fake_port/v1
     printf '%s' '{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are a helpful educational assistant integrated with Moodle."},{"role":"user","content":"What is photosynthesis?"}],"max_tokens":1000}' >"$out/chat-completions.json"
+    printf '%s' '{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are a helpful educational assistant integrated with Moodle."},{"role":"user","content":"What is photosynthesis?"}],"max_tokens":1000,"stream":true}' >"$out/chat-completions-stream.json"
     printf '%s' '{"action":"chat","content":"What is photosynthesis?","context":null,"user_id":42}' >"$out/ai-chat.json"
     printf '%s\n' '{"action":"chat","content":"What is photosynthesis?","context":null,"user_id":42}' >"$out/stdio-request.json"
 }
@@ -50,22 +52,24 @@ run_wrk() {
     say "  $path c=$connections: ${line#BENCH }"
 }
 
-# Figure 1: the same chat request direct to the fake, via the sidecar, via nginx; same run.
+# Figure 1: the same chat request direct to the fake, via the sidecar's /ai and /v1, via nginx; same run.
 figure_added_latency() {
     say "figure 1: added latency (${DURATION}s per point)"
     start_worker fig1-worker "$fake_url"
-    local sidecar_url=http://127.0.0.1:$worker_port/ai c
-    curl -s -X POST --data-binary @"$out/ai-chat.json" "$sidecar_url" >"$out/fig1-sample-reply.json" || true
+    local sidecar_url=http://127.0.0.1:$worker_port/ai v1_url=http://127.0.0.1:$worker_port/v1/chat/completions c
+    curl -s -X POST -H 'Content-Type: application/json' --data-binary @"$out/ai-chat.json" "$sidecar_url" >"$out/fig1-sample-reply.json" || true
     grep -q '"success":true' "$out/fig1-sample-reply.json" \
         || say "  the sidecar does not answer with success (see bench/out/fig1-sample-reply.json): failures will be counted"
     record fig1.worker_idle_rss_kb "$(proc_status "$worker_pid" VmRSS)"
     # Warm-up: the JIT compiles the hot path before anything is measured.
     wrk -t2 -c16 -d5s -s "$root/bench/wrk/post.lua" "$sidecar_url" -- "$out/ai-chat.json" '"success":true' >/dev/null
+    wrk -t2 -c16 -d3s -s "$root/bench/wrk/post.lua" "$v1_url" -- "$out/chat-completions.json" '"choices"' >/dev/null
     wrk -t2 -c16 -d2s -s "$root/bench/wrk/post.lua" "http://127.0.0.1:$proxy_port/v1/chat/completions" \
         -- "$out/chat-completions.json" '"choices"' >/dev/null
     for c in 1 16 64; do
         run_wrk direct "$c" "$fake_url/chat/completions" "$out/chat-completions.json" '"choices"'
         run_wrk sidecar "$c" "$sidecar_url" "$out/ai-chat.json" '"success":true'
+        run_wrk v1 "$c" "$v1_url" "$out/chat-completions.json" '"choices"'
         run_wrk nginx "$c" "http://127.0.0.1:$proxy_port/v1/chat/completions" "$out/chat-completions.json" '"choices"'
     done
     record fig1.worker_rss_after_kb "$(proc_status "$worker_pid" VmRSS)"
@@ -88,7 +92,8 @@ start_slow_upstream() {
 figure_in_flight() {
     say "figure 2: $IN_FLIGHT requests in flight, upstream answers after ${SLOW_UPSTREAM_MS} ms"
     start_slow_upstream
-    start_worker fig2-worker "http://127.0.0.1:$slow_port/v1"
+    # As many admitted at once as the figure sends: it measures the burst, not the admission limit's 503s.
+    start_worker fig2-worker "http://127.0.0.1:$slow_port/v1" SIDECAR_MAX_CONCURRENT_REQUESTS="$IN_FLIGHT"
     local line pair
     line=$(bench_tool LoadClient "$worker_port" "$IN_FLIGHT" "$out/ai-chat.json" 60 2>>"$out/logs/load-client.log") \
         || die "load client failed: see bench/out/logs/load-client.log"
@@ -176,4 +181,28 @@ figure_stdio() {
         -n launcher-aot "$launcher $flags <$out/stdio-request.json" >"$out/logs/hyperfine-stdio.log" 2>&1 \
         || say "  hyperfine failed: see bench/out/logs/hyperfine-stdio.log"
     [ -s "$out/stdio.json" ] && record_hyperfine fig5 "$out/stdio.json"
+}
+
+# Figure 6: time to the first event of a stream, the streaming fake upstream directly and through the
+# sidecar's /v1, requests one at a time and alternating (FirstEventClient pairs them).
+figure_first_event() {
+    say "figure 6: time to first event of a stream ($FIRST_EVENT_PAIRS pairs after $FIRST_EVENT_WARMUP)"
+    local stream_port stream_pid line pair
+    stream_port=$(free_port)
+    "$SIDECAR_JAVA" -XX:+UseSerialGC -jar "$testkit_jar" "$stream_port" 0 --stream \
+        >"$out/logs/stream-upstream.log" 2>&1 &
+    stream_pid=$!
+    tracked_pids+=("$stream_pid")
+    wait_port "$stream_port" || die "the streaming fake upstream did not start: see bench/out/logs/stream-upstream.log"
+    start_worker fig6-worker "http://127.0.0.1:$stream_port/v1"
+    line=$(bench_tool FirstEventClient "$stream_port" "$worker_port" "$out/chat-completions-stream.json" \
+        "$FIRST_EVENT_WARMUP" "$FIRST_EVENT_PAIRS" 2>>"$out/logs/first-event-client.log") \
+        || die "first-event client failed: see bench/out/logs/first-event-client.log"
+    record fig6.warmup_pairs "$FIRST_EVENT_WARMUP"
+    for pair in $line; do
+        record "fig6.${pair%%=*}" "${pair#*=}"
+    done
+    say "  $line"
+    stop_pid "$worker_pid"
+    stop_pid "$stream_pid"
 }

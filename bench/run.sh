@@ -5,6 +5,7 @@
 #   bench/run.sh              full run (about 6 minutes on 2 cores; stops itself after 15 minutes)
 #   bench/run.sh --no-build   reuse the jars and AOT caches already in */target
 #   BENCH_DURATION=3 bench/run.sh   seconds per wrk run (default 8)
+#   BENCH_FIRST_EVENT_PAIRS=50 bench/run.sh   streams per side in the first-event figure (default 200)
 #
 # Needs wrk, nginx, hyperfine and jq (installed from Debian when missing and run as root) and a JDK
 # >= 21 (25 for the AOT caches). Scratch files and logs go to bench/out/ (kept for a look afterwards).
@@ -17,6 +18,8 @@ readonly DURATION=${BENCH_DURATION:-8}
 readonly IN_FLIGHT=${BENCH_IN_FLIGHT:-2000}
 readonly SLOW_UPSTREAM_MS=2000
 readonly STARTS=${BENCH_STARTS:-5}
+readonly FIRST_EVENT_WARMUP=100
+readonly FIRST_EVENT_PAIRS=${BENCH_FIRST_EVENT_PAIRS:-200}
 readonly TIME_LIMIT_S=900
 build=yes
 [ "${1:-}" = --no-build ] && build=no
@@ -75,6 +78,7 @@ figure_added_latency
 figure_in_flight
 figure_footprint_and_recovery
 figure_stdio
+figure_first_event
 startup_measures
 where_it_goes
 

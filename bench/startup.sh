@@ -82,7 +82,7 @@ where_it_goes() {
     watch_start "$sup_port" 30 "$out/logs/supervisor-nmt.log" "${sup_env[@]}" "$sidecarctl" run
     supervisor=$WATCH_PID
     worker=$(child_of "$supervisor") || die "supervisor $supervisor started no worker"
-    curl -s -X POST --data-binary @"$out/ai-chat.json" "http://127.0.0.1:$sup_port/ai" >/dev/null || true
+    curl -s -X POST -H 'Content-Type: application/json' --data-binary @"$out/ai-chat.json" "http://127.0.0.1:$sup_port/ai" >/dev/null || true
     sleep 3
     record_nmt where.worker "$worker"
     record_nmt where.supervisor "$supervisor"

@@ -3,10 +3,10 @@ package org.openaimoodle.sidecar.bench;
 import java.util.List;
 import java.util.OptionalDouble;
 
-/** The sections of BENCHMARKS.md for figures 1 to 5, one method each. */
+/** The sections of BENCHMARKS.md for the numbered figures, one method each. */
 final class FigureSections {
     static final int[] CONNECTIONS = {1, 16, 64};
-    static final String[] PATHS = {"direct", "sidecar", "nginx"};
+    static final String[] PATHS = {"direct", "sidecar", "v1", "nginx"};
 
     private final Results results;
 
@@ -27,10 +27,12 @@ final class FigureSections {
                 .append("The same chat request, ").append(results.text("run.duration_s"))
                 .append(" s per point with wrk (`--latency`), sent (a) directly to a fast fake upstream (nginx ")
                 .append("returning a fixed Chat Completions reply), (b) through the sidecar's `POST /ai` (worker ")
-                .append("alone, as under the supervisor, with its access log on), (c) through nginx as a plain reverse ")
+                .append("alone, as under the supervisor, with its access log on), (c) through the same worker's ")
+                .append("OpenAI-compatible `POST /v1/chat/completions` (path `v1`: the Chat Completions body passed on, ")
+                .append("the answer passed back), (d) through nginx as a plain reverse ")
                 .append("proxy with pooled upstream connections. Every reply is checked: `/ai` answers 200 even when ")
-                .append("an action failed, so a reply without `\"success\":true` counts as failed. Added = via − direct, ")
-                .append("same run. Latency in ms.\n\n")
+                .append("an action failed, so a reply without `\"success\":true` counts as failed; the others must ")
+                .append("carry `\"choices\"`. Added = via − direct, same run. Latency in ms.\n\n")
                 .append("| clients | path | req/s | p50 | p90 | p99 | max | failed | added p50 | added p99 |\n")
                 .append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (int connections : CONNECTIONS) {
@@ -49,7 +51,7 @@ final class FigureSections {
                         .append(" |\n");
             }
         }
-        md.append("\n![added p50 latency: sidecar vs nginx](bench/charts/added-latency.svg)\n\n")
+        md.append("\n![added p50 latency: sidecar /ai and /v1 vs nginx](bench/charts/added-latency.svg)\n\n")
                 .append("Worker RSS during figure 1: ").append(Report.mb(results.number("fig1.worker_idle_rss_kb")))
                 .append(" idle before, ").append(Report.mb(results.number("fig1.worker_rss_after_kb")))
                 .append(" after the load, peak ").append(Report.mb(results.number("fig1.worker_peak_rss_kb")))
@@ -142,6 +144,44 @@ final class FigureSections {
                 + stdioRow("launcher", "launcher flags, no AOT cache")
                 + stdioRow("launcher-aot", "launcher flags + AOT cache (shipped default)")
                 + "\n";
+    }
+
+    String firstEvent() {
+        String key = "fig6.";
+        StringBuilder md = new StringBuilder("## 6. Time to first event of a stream\n\n")
+                .append("`bench/src/…/FirstEventClient.java` sends ").append(results.text(key + "pairs"))
+                .append(" streaming Chat Completions requests (`\"stream\": true`) one at a time to each side, ")
+                .append("alternating: (a) directly to the tests' `FakeUpstream` (the testkit jar run standalone with ")
+                .append("`--stream`: a role chunk, three text chunks, the finish and usage chunks and `[DONE]`, 5 ms ")
+                .append("before each event), (b) through the sidecar's `POST /v1/chat/completions` (worker alone, ")
+                .append("its upstream that fake), after ").append(results.text(key + "warmup_pairs"))
+                .append(" warm-up pairs. Each is timed from opening its ")
+                .append("connection to the first byte of its first `data:` event, and read to `data: [DONE]`; one ")
+                .append("that is not a complete 200 stream counts as failed. Added = the median (and p90) of the ")
+                .append("per-pair differences via − direct, so that a slow spell of the machine hits both sides of ")
+                .append("a pair. Times in ms.\n\n")
+                .append("| path | p50 | p90 | added p50 | added p90 |\n|---|---|---|---|---|\n")
+                .append("| direct | ").append(Results.format(results.number(key + "direct_p50_us"), 1000, 3))
+                .append(" | ").append(Results.format(results.number(key + "direct_p90_us"), 1000, 3))
+                .append(" | | |\n")
+                .append("| sidecar `/v1` | ").append(Results.format(results.number(key + "via_p50_us"), 1000, 3))
+                .append(" | ").append(Results.format(results.number(key + "via_p90_us"), 1000, 3))
+                .append(" | ").append(Results.format(addedSigned(key + "added_p50_us"), 1000, 3))
+                .append(" | ").append(Results.format(addedSigned(key + "added_p90_us"), 1000, 3))
+                .append(" |\n\n")
+                .append("Streams measured: ").append(results.text(key + "measured")).append(" pairs, ")
+                .append(results.text(key + "failed")).append(" failed.\n\n");
+        return md.toString();
+    }
+
+    /** A difference may come out negative in noise; {@link Results#number} reads negatives as missing. */
+    OptionalDouble addedSigned(String key) {
+        String text = results.text(key);
+        try {
+            return OptionalDouble.of(Double.parseDouble(text));
+        } catch (NumberFormatException e) {
+            return OptionalDouble.empty();
+        }
     }
 
     private String stdioRow(String name, String label) {

@@ -4,7 +4,7 @@ import java.util.Locale;
 import java.util.OptionalDouble;
 
 /**
- * A small SVG bar chart of figure 1: added p50 latency (via − direct) of the sidecar and of nginx at each
+ * A small SVG bar chart of figure 1: added p50 latency (via − direct) of the sidecar's /ai and /v1 and of nginx at each
  * concurrency, with the 0.5 ms target as a dashed line. p99 differences are left to the table: on a
  * shared two-core machine they are dominated by scheduling noise and can even come out negative.
  * Written by hand: a few rectangles do not justify a plotting dependency.
@@ -17,7 +17,8 @@ final class LatencyChart {
     private static final int TOP = 40;
     private static final int BOTTOM = 50;
     private static final String[][] SERIES = {
-        {"sidecar", "p50_us", "#1f77b4", "sidecar"},
+        {"sidecar", "p50_us", "#1f77b4", "sidecar /ai"},
+        {"v1", "p50_us", "#ff7f0e", "sidecar /v1"},
         {"nginx", "p50_us", "#2ca02c", "nginx (floor)"}};
 
     private final FigureSections figures;

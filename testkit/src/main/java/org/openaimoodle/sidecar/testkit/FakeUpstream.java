@@ -32,9 +32,11 @@ import com.fasterxml.jackson.databind.JsonNode;
  * ({@link #streamsCompleted()}, {@link #streamsCutByClient()}). Without a script it answers every chat request
  * with {@link #defaultAnswer} and every models request with a list of two models.
  *
- * <p>Standalone: {@code java -jar openai-moodle-sidecar-testkit.jar PORT [LATENCY_MS]} (the jar's main class,
- * with its libraries in {@code libs/} beside it) serves until killed, every answer after the given latency, and
- * prints {@code fake upstream on URL, …} once it listens.
+ * <p>Standalone: {@code java -jar openai-moodle-sidecar-testkit.jar PORT [LATENCY_MS] [--stream]} (the jar's main
+ * class, with its libraries in {@code libs/} beside it) serves until killed, every answer after the given latency,
+ * and prints {@code fake upstream on URL, …} once it listens. With {@code --stream}, requests that ask for
+ * {@code "stream": true} get a streamed answer ({@link FakeAnswer#stream}, {@link #STANDALONE_STREAM_GAP} before
+ * each event), the others the usual whole one.
  */
 public final class FakeUpstream implements AutoCloseable {
     static {
@@ -43,11 +45,16 @@ public final class FakeUpstream implements AutoCloseable {
         System.setProperty("sun.net.httpserver.maxIdleConnections", "100000");
     }
 
+    /** Standalone {@code --stream}: the wait before each event of a streamed answer. */
+    public static final Duration STANDALONE_STREAM_GAP = Duration.ofMillis(5);
+
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Deque<FakeAnswer> script = new ArrayDeque<>();
     private final List<ReceivedRequest> received = new ArrayList<>();
     private volatile FakeAnswer defaultAnswer = FakeAnswer.text("Hello from the fake upstream");
+    /** Standalone {@code --stream}: the answer to {@code "stream": true} requests beyond the script, or null. */
+    private volatile FakeAnswer streamAnswer;
     /** Standalone (benchmark) runs keep no record, so memory stays flat over millions of requests. */
     private volatile boolean recordNothing;
     private final java.util.concurrent.atomic.AtomicInteger streamsCompleted = new java.util.concurrent.atomic.AtomicInteger();
@@ -126,14 +133,18 @@ public final class FakeUpstream implements AutoCloseable {
         exchange.getRequestHeaders().forEach((name, values) ->
                 headers.put(name.toLowerCase(Locale.ROOT), String.join(",", values)));
         FakeAnswer answer;
+        FakeAnswer streamed = streamAnswer;
+        JsonNode json = recordNothing && streamed == null ? null : parse(body);
         synchronized (this) {
             if (!recordNothing) {
                 received.add(new ReceivedRequest(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                        headers, parse(body), at, new String(body, StandardCharsets.UTF_8)));
+                        headers, json, at, new String(body, StandardCharsets.UTF_8)));
             }
             answer = exchange.getRequestMethod().equals("GET") && exchange.getRequestURI().getPath().endsWith("/models")
                     ? FakeAnswer.models("gpt-4o-mini", "adorsys")
-                    : script.isEmpty() ? defaultAnswer : script.poll();
+                    : !script.isEmpty() ? script.poll()
+                    : streamed != null && json != null && json.path("stream").asBoolean(false) ? streamed
+                    : defaultAnswer;
         }
         try {
             if (!answer.delay().isZero()) {
@@ -209,18 +220,25 @@ public final class FakeUpstream implements AutoCloseable {
     /**
      * Runs standalone for the benchmark.
      *
-     * @param args PORT and optionally LATENCY_MS (default 0)
+     * @param args PORT, optionally LATENCY_MS (default 0), optionally {@code --stream}
      */
     public static void main(String[] args) throws IOException, InterruptedException {
-        if (args.length < 1 || args.length > 2) {
-            System.err.println("usage: FakeUpstream PORT [LATENCY_MS]");
+        List<String> rest = new ArrayList<>(List.of(args));
+        boolean stream = rest.remove("--stream");
+        if (rest.isEmpty() || rest.size() > 2) {
+            System.err.println("usage: FakeUpstream PORT [LATENCY_MS] [--stream]");
             System.exit(2);
         }
-        FakeUpstream upstream = start(Integer.parseInt(args[0]));
-        long latency = args.length > 1 ? Long.parseLong(args[1]) : 0;
-        upstream.defaultAnswer(FakeAnswer.text("Hello from the fake upstream").after(Duration.ofMillis(latency)));
+        FakeUpstream upstream = start(Integer.parseInt(rest.get(0)));
+        Duration latency = Duration.ofMillis(rest.size() > 1 ? Long.parseLong(rest.get(1)) : 0);
         upstream.recordNothing = true;
-        System.err.println("fake upstream on " + upstream.baseUrl() + ", latency " + latency + " ms");
+        upstream.defaultAnswer(FakeAnswer.text("Hello from the fake upstream").after(latency));
+        if (stream) {
+            upstream.streamAnswer = FakeAnswer.stream(STANDALONE_STREAM_GAP, "Hello ", "from the ", "fake upstream")
+                    .after(latency);
+        }
+        System.err.println("fake upstream on " + upstream.baseUrl() + ", latency " + latency.toMillis() + " ms"
+                + (stream ? ", streams answered as streams" : ""));
         Thread.currentThread().join();
     }
 }
