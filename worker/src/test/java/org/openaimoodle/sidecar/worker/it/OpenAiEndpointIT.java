@@ -6,22 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openaimoodle.sidecar.testkit.FakeAnswer;
 import org.openaimoodle.sidecar.testkit.FakeUpstream;
 import org.openaimoodle.sidecar.testkit.ReceivedRequest;
 import org.openaimoodle.sidecar.testkit.TestKeys;
 import org.openaimoodle.sidecar.testkit.WorkerUnderTest;
+import org.openaimoodle.sidecar.testkit.WorkerWithFakeUpstream;
 
 /**
  * {@code /v1} as Moodle's AI provider uses it, over real sockets to a real worker process: Moodle 4.5's and
@@ -33,32 +31,17 @@ class OpenAiEndpointIT {
     static final String MOODLE_USER = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
     static final String MOODLE_UA = "MoodleBot/4.5 (+http://moodle.example.org)";
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final WorkerWithFakeUpstream fixture = new WorkerWithFakeUpstream(Map.of(
+            "SIDECAR_MODEL_ALIASES", "gpt-4o=adorsys,*=catch-all",
+            "SIDECAR_REQUEST_TIMEOUT", "3"));
     static FakeUpstream upstream;
     static WorkerUnderTest worker;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = FakeUpstream.start();
-        worker = WorkerUnderTest.startHttp(dir, Map.of(
-                "OPENAI_API_KEY", TestKeys.API_KEY,
-                "OPENAI_BASE_URL", upstream.baseUrl(),
-                "SIDECAR_MODEL_ALIASES", "gpt-4o=adorsys,*=catch-all",
-                "SIDECAR_REQUEST_TIMEOUT", "3"), false);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (worker != null) {
-            worker.close();
-        }
-        upstream.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        upstream.reset();
+        upstream = fixture.upstream();
+        worker = fixture.worker();
     }
 
     /** Posts as Moodle's aiprovider_openai does: its headers, its placeholder key, an empty organization. */

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,13 +20,13 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.models.Model;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openaimoodle.sidecar.testkit.FakeAnswer;
 import org.openaimoodle.sidecar.testkit.FakeUpstream;
 import org.openaimoodle.sidecar.testkit.TestKeys;
 import org.openaimoodle.sidecar.testkit.WorkerUnderTest;
+import org.openaimoodle.sidecar.testkit.WorkerWithFakeUpstream;
 
 /**
  * The official OpenAI Java SDK ({@code com.openai:openai-java}, its OkHttp client) as a real client of /v1, with
@@ -36,20 +35,18 @@ import org.openaimoodle.sidecar.testkit.WorkerUnderTest;
 class OpenAiSdkIT {
     static final String TOKEN = "sidecar-token-for-the-sdk";
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final WorkerWithFakeUpstream fixture = new WorkerWithFakeUpstream(Map.of(
+            "SIDECAR_TOKEN", TOKEN,
+            "SIDECAR_REQUEST_TIMEOUT", "5"));
     static FakeUpstream upstream;
     static WorkerUnderTest worker;
     static OpenAIClient sdk;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = FakeUpstream.start();
-        worker = WorkerUnderTest.startHttp(dir, Map.of(
-                "OPENAI_API_KEY", TestKeys.API_KEY,
-                "OPENAI_BASE_URL", upstream.baseUrl(),
-                "SIDECAR_TOKEN", TOKEN,
-                "SIDECAR_REQUEST_TIMEOUT", "5"), false);
+        upstream = fixture.upstream();
+        worker = fixture.worker();
         sdk = OpenAIOkHttpClient.builder().baseUrl(worker.uri("/v1").toString()).apiKey(TOKEN)
                 .maxRetries(0).timeout(Duration.ofSeconds(20)).build();
     }
@@ -59,15 +56,6 @@ class OpenAiSdkIT {
         if (sdk != null) {
             sdk.close();
         }
-        if (worker != null) {
-            worker.close();
-        }
-        upstream.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        upstream.reset();
     }
 
     static ChatCompletionCreateParams params() {

@@ -15,7 +15,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,13 +26,12 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openaimoodle.sidecar.testkit.FakeAnswer;
 import org.openaimoodle.sidecar.testkit.FakeUpstream;
-import org.openaimoodle.sidecar.testkit.TestKeys;
 import org.openaimoodle.sidecar.testkit.WorkerUnderTest;
+import org.openaimoodle.sidecar.testkit.WorkerWithFakeUpstream;
 
 /**
  * {@code "stream": true} through /v1, over real sockets: events pass one by one as they arrive, the usage
@@ -46,34 +44,23 @@ class OpenAiStreamIT {
     static final String STREAM_WITH_USAGE = "{\"model\":\"gpt-4o-mini\",\"stream\":true,"
             + "\"stream_options\":{\"include_usage\":true},\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final WorkerWithFakeUpstream fixture = new WorkerWithFakeUpstream(Map.of(
+            "SIDECAR_STREAM_IDLE_TIMEOUT", "2",
+            "SIDECAR_REQUEST_TIMEOUT", "3"));
     static FakeUpstream upstream;
     static WorkerUnderTest worker;
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = FakeUpstream.start();
-        worker = WorkerUnderTest.startHttp(dir, Map.of(
-                "OPENAI_API_KEY", TestKeys.API_KEY,
-                "OPENAI_BASE_URL", upstream.baseUrl(),
-                "SIDECAR_STREAM_IDLE_TIMEOUT", "2",
-                "SIDECAR_REQUEST_TIMEOUT", "3"), false);
+        upstream = fixture.upstream();
+        worker = fixture.worker();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (worker != null) {
-            worker.close();
-        }
-        upstream.close();
         HTTP.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        upstream.reset();
     }
 
     /** One event's data as the client read it, and when. */
