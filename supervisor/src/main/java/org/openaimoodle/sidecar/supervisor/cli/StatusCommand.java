@@ -13,10 +13,12 @@ import picocli.CommandLine.Option;
 
 /** {@code sidecarctl status}: one line like supervisord's, or JSON. */
 @Command(name = "status", description = {"Shows the state: "
-        + "openai-moodle-sidecar RUNNING pid 1234, uptime 0:12:03, restarts 2, health ok 12 ms",
+        + "openai-moodle-sidecar RUNNING pid 1234, uptime 0:12:03, restarts 2, health ok 12 ms, rss 61 MB, "
+        + "last exit signal 9 (crashed) 0:00:42 ago",
         "Exit 0 RUNNING; 3 any other state or not running; 4 supervisor unreachable."})
 final class StatusCommand extends SidecarctlSubcommand {
-    @Option(names = "--json", description = "One JSON object: state, supervisor_pid, worker_pid, restarts, uptime_s, ...")
+    @Option(names = "--json", description = "One JSON object: state, supervisor_pid, worker_pid, restarts, uptime_s, worker_rss_kb, "
+            + "last_exit, ...")
     private boolean json;
 
     @Override

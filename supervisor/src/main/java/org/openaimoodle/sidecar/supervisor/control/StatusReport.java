@@ -5,7 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
+import org.openaimoodle.sidecar.supervisor.supervision.ExitReason;
 import org.openaimoodle.sidecar.supervisor.supervision.SupervisorState;
+import org.openaimoodle.sidecar.supervisor.supervision.WorkerExit;
 
 /**
  * What {@code sidecarctl status} shows: a snapshot published by the supervisor after every change, or
@@ -21,13 +23,14 @@ import org.openaimoodle.sidecar.supervisor.supervision.SupervisorState;
  * @param healthOk      the last probe's outcome, or null before the first probe
  * @param healthMillis  the last probe's latency
  * @param portTaken     the last probe was answered by another process, not by our worker
- * @param lastExit      the last worker's exit code, or null
+ * @param workerRssKb   the worker's resident memory in KiB, or null when unknown
+ * @param lastExit      how the last worker ended, or null
  * @param logFile       the log file in use
  * @param message       a short human explanation (e.g. why it is BACKOFF), may be empty
  */
 public record StatusReport(Presence presence, SupervisorState state, Long supervisorPid, Long workerPid,
         String workerId, int restarts, long uptimeSeconds, Boolean healthOk, long healthMillis, boolean portTaken,
-        Integer lastExit, String logFile, String message) {
+        Long workerRssKb, WorkerExit lastExit, String logFile, String message) {
 
     /** Who the report comes from. */
     public enum Presence {
@@ -42,13 +45,19 @@ public record StatusReport(Presence presence, SupervisorState state, Long superv
     /** The report when no supervisor runs. */
     public static StatusReport notRunning(String message) {
         return new StatusReport(Presence.NOT_RUNNING, SupervisorState.STOPPED, null, null, null, 0, 0, null, 0, false,
-                null, null, message);
+                null, null, null, message);
     }
 
     /** The report when supervisor {@code pid} runs but does not answer. */
     public static StatusReport notAnswering(long pid, String message) {
-        return new StatusReport(Presence.NOT_ANSWERING, null, pid, null, null, 0, 0, null, 0, false, null, null,
+        return new StatusReport(Presence.NOT_ANSWERING, null, pid, null, null, 0, 0, null, 0, false, null, null, null,
                 message);
+    }
+
+    /** This report with the worker's resident memory measured now. */
+    public StatusReport withWorkerRssKb(Long rssKb) {
+        return new StatusReport(presence, state, supervisorPid, workerPid, workerId, restarts, uptimeSeconds, healthOk,
+                healthMillis, portTaken, rssKb, lastExit, logFile, message);
     }
 
     /** Whether the supervisor reports a RUNNING (healthy) worker. */
@@ -73,7 +82,8 @@ public record StatusReport(Presence presence, SupervisorState state, Long superv
         json.put("health_ok", healthOk);
         json.put("health_ms", healthMillis);
         json.put("port_taken", portTaken);
-        json.put("last_exit", lastExit);
+        json.put("worker_rss_kb", workerRssKb);
+        json.put("last_exit", lastExit == null ? null : lastExitJson(lastExit));
         json.put("log_file", logFile);
         json.put("message", message);
         return json;
@@ -89,24 +99,48 @@ public record StatusReport(Presence presence, SupervisorState state, Long superv
                 asLong(json.get("supervisor_pid")), asLong(json.get("worker_pid")), (String) json.get("worker_id"),
                 asInt(json.get("restarts")), asLong0(json.get("uptime_s")), (Boolean) json.get("health_ok"),
                 asLong0(json.get("health_ms")), Boolean.TRUE.equals(json.get("port_taken")),
-                json.get("last_exit") == null ? null : asInt(json.get("last_exit")),
+                asLong(json.get("worker_rss_kb")), lastExitFromJson(json.get("last_exit")),
                 (String) json.get("log_file"), json.get("message") == null ? "" : (String) json.get("message"));
     }
 
-    /** The one-line form: {@code openai-moodle-sidecar RUNNING pid 1234, uptime 0:12:03, restarts 2, health ok 12 ms}. */
+    private static Map<String, Object> lastExitJson(WorkerExit exit) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("code", exit.exitCode());
+        json.put("signal", exit.signal());
+        json.put("reason", exit.reason().shownName());
+        json.put("seconds_ago", exit.ago().toSeconds());
+        return json;
+    }
+
+    private static WorkerExit lastExitFromJson(Object value) {
+        if (!(value instanceof Map<?, ?> json)) {
+            return null;
+        }
+        int code = json.get("signal") == null ? asInt(json.get("code")) : 128 + asInt(json.get("signal"));
+        return new WorkerExit(code, ExitReason.ofShownName(String.valueOf(json.get("reason"))),
+                Duration.ofSeconds(asLong0(json.get("seconds_ago"))));
+    }
+
+    /**
+     * The one-line form: {@code openai-moodle-sidecar RUNNING pid 1234, uptime 0:12:03, restarts 2, health ok 12 ms,
+     * rss 61 MB, last exit signal 9 (crashed) 0:00:42 ago}.
+     */
     public String line() {
         StringBuilder line = new StringBuilder("openai-moodle-sidecar ").append(stateName());
         if (running()) {
             line.append(" pid ").append(workerPid).append(", uptime ").append(clock(uptimeSeconds))
                     .append(", restarts ").append(restarts).append(", health ")
-                    .append(Boolean.FALSE.equals(healthOk) ? "failing" : "ok " + healthMillis + " ms");
+                    .append(Boolean.FALSE.equals(healthOk) ? "failing" : "ok " + healthMillis + " ms")
+                    .append(", rss ").append(workerRssKb == null ? "-" : Math.round(workerRssKb / 1024.0) + " MB");
         } else if (workerPid != null) {
             line.append(" pid ").append(workerPid).append(", restarts ").append(restarts);
         } else if (presence == Presence.ANSWERED) {
             line.append(" restarts ").append(restarts);
-            if (lastExit != null) {
-                line.append(", last exit ").append(lastExit);
-            }
+        }
+        if (presence == Presence.ANSWERED && lastExit != null) {
+            line.append(", last exit ").append(lastExit.signal() == null ? "code " + lastExit.code()
+                    : "signal " + lastExit.signal()).append(" (").append(lastExit.reason().shownName()).append(") ")
+                    .append(clock(lastExit.ago().toSeconds())).append(" ago");
         }
         if (message != null && !message.isEmpty()) {
             line.append(supervisorPid == null && workerPid == null ? " " : "; ").append(message);

@@ -126,9 +126,11 @@ public final class Supervisor {
         events.add(new Stop());
     }
 
-    /** The latest published status. */
+    /** The latest published status, with the worker's resident memory measured now. */
     public StatusReport status() {
-        return status;
+        StatusReport published = status;
+        return published.workerPid() == null ? published
+                : published.withWorkerRssKb(ProcessMemory.rssKb(published.workerPid()));
     }
 
     private Event nextEvent() {
@@ -279,7 +281,7 @@ public final class Supervisor {
         status = new StatusReport(StatusReport.Presence.ANSWERED, state, ProcessHandle.current().pid(),
                 worker == null ? null : worker.pid(), workerId, machine.restarts(), machine.uptime().toSeconds(),
                 lastProbe == null ? null : lastProbe.healthy(), lastProbe == null ? 0 : lastProbe.latencyMillis(),
-                portTaken, machine.lastWorkerExit(), log.file().toString(), message);
+                portTaken, null, machine.lastExit().orElse(null), log.file().toString(), message);
     }
 
     private static String join(String first, String second) {

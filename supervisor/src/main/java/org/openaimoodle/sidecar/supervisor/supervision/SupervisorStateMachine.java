@@ -21,6 +21,7 @@ import org.openaimoodle.sidecar.supervisor.config.SupervisorConfig;
  * STARTING / RUNNING --restart / stop--> STOPPING(RESTART / SHUTDOWN, SIGTERM; SIGKILL after the stop timeout)
  * STOPPING(RESTART) --worker exited--> STARTING        STOPPING(SHUTDOWN) --worker exited--> STOPPED, exit 0
  * STARTING / RUNNING / STOPPING(HUNG, START_TIMEOUT) --worker exited--> BACKOFF --delay over--> STARTING
+ * RUNNING for at least 10 s --worker exited unasked (a crash)--> STARTING at once
  * worker exited 78, or the worker command could not be launched: STOPPED, exit 78
  * </pre>
  */
@@ -60,6 +61,8 @@ public final class SupervisorStateMachine {
     private int restarts;
     private int exitCode;
     private Integer lastWorkerExit;
+    private ExitReason lastExitReason;
+    private long lastExitAt;
 
     /**
      * @param config      timings: health failures, start, stop and backoff settings
@@ -100,10 +103,12 @@ public final class SupervisorStateMachine {
 
     /** The worker process exited with {@code code} (128 + signal when killed by a signal). */
     public Action workerExited(int code) {
-        lastWorkerExit = code;
         Duration healthyFor = uptime();
         runningSince = -1;
         StopReason reason = state == SupervisorState.STOPPING ? stopReason : null;
+        lastWorkerExit = code;
+        lastExitReason = reason == null ? ExitReason.CRASHED : reason.exitReason();
+        lastExitAt = now();
         String exited = "worker exited with code " + code;
         if (reason == StopReason.SHUTDOWN) {
             return exit(0, exited + "; supervisor stopping");
@@ -116,7 +121,12 @@ public final class SupervisorStateMachine {
             restarts++;
             return enter(SupervisorState.STARTING, exited + "; restarting it as requested", Action.START_WORKER);
         }
-        Duration delay = backoff.nextDelay(healthyFor);
+        Duration delay = reason == null ? backoff.afterCrash(healthyFor) : backoff.nextDelay(healthyFor);
+        if (delay.isZero()) {
+            restarts++;
+            return enter(SupervisorState.STARTING, exited + " after " + seconds(healthyFor)
+                    + " s of health; restarting it at once", Action.START_WORKER);
+        }
         backoffUntil = now() + delay.toNanos();
         return enter(SupervisorState.BACKOFF, exited + "; next start in " + seconds(delay) + " s", Action.NONE);
     }
@@ -213,9 +223,10 @@ public final class SupervisorStateMachine {
         return state == SupervisorState.BACKOFF ? Duration.ofNanos(Math.max(0, backoffUntil - now())) : Duration.ZERO;
     }
 
-    /** The exit code of the last worker, or null if none exited yet. */
-    public Integer lastWorkerExit() {
-        return lastWorkerExit;
+    /** How the last worker ended, or empty if none exited yet. */
+    public Optional<WorkerExit> lastExit() {
+        return lastWorkerExit == null ? Optional.empty()
+                : Optional.of(new WorkerExit(lastWorkerExit, lastExitReason, Duration.ofNanos(now() - lastExitAt)));
     }
 
     /** The supervisor's exit code once {@link Action#EXIT} was returned. */

@@ -21,7 +21,9 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openaimoodle.sidecar.supervisor.supervision.ExitReason;
 import org.openaimoodle.sidecar.supervisor.supervision.SupervisorState;
+import org.openaimoodle.sidecar.supervisor.supervision.WorkerExit;
 
 class ControlSocketTest {
     @TempDir
@@ -62,11 +64,32 @@ class ControlSocketTest {
     @Test
     void statusReportSurvivesTheRoundTripAndReadsLikeSupervisord() throws IOException {
         StatusReport report = new StatusReport(StatusReport.Presence.ANSWERED, SupervisorState.RUNNING, 10L, 1234L,
-                "0123abcd", 2, 723, true, 12, false, null, "/tmp/x.log", "");
-        StatusReport back = StatusReport.fromJson(ControlJson.read(ControlJson.write(report.toJson())));
+                "0123abcd", 2, 723, true, 12, false, 62_464L,
+                new WorkerExit(137, ExitReason.CRASHED, Duration.ofSeconds(42)), "/tmp/x.log", "");
+        String wire = ControlJson.write(report.toJson());
+        assertTrue(wire.contains("\"worker_rss_kb\":62464,\"last_exit\":{\"code\":null,\"signal\":9,"
+                + "\"reason\":\"crashed\",\"seconds_ago\":42}"), wire);
+        StatusReport back = StatusReport.fromJson(ControlJson.read(wire));
         assertEquals(report, back);
-        assertEquals("openai-moodle-sidecar RUNNING pid 1234, uptime 0:12:03, restarts 2, health ok 12 ms", back.line());
+        assertEquals("openai-moodle-sidecar RUNNING pid 1234, uptime 0:12:03, restarts 2, health ok 12 ms, rss 61 MB, "
+                + "last exit signal 9 (crashed) 0:00:42 ago", back.line());
         assertTrue(back.running());
+    }
+
+    @Test
+    void statusLineShowsAnUnknownRssAsDashAndAnExitCodeOfItsOwn() throws IOException {
+        StatusReport running = new StatusReport(StatusReport.Presence.ANSWERED, SupervisorState.RUNNING, 10L, 1234L,
+                "0123abcd", 0, 5, true, 3, false, null, null, "/tmp/x.log", "");
+        assertEquals("openai-moodle-sidecar RUNNING pid 1234, uptime 0:00:05, restarts 0, health ok 3 ms, rss -",
+                running.line());
+        StatusReport backoff = new StatusReport(StatusReport.Presence.ANSWERED, SupervisorState.BACKOFF, 10L, null,
+                null, 1, 0, null, 0, false, null, new WorkerExit(1, ExitReason.CRASHED, Duration.ofSeconds(3)),
+                "/tmp/x.log", "next start in 0.5 s");
+        assertEquals("openai-moodle-sidecar BACKOFF restarts 1, last exit code 1 (crashed) 0:00:03 ago; "
+                + "next start in 0.5 s", backoff.line());
+        String wire = ControlJson.write(backoff.toJson());
+        assertTrue(wire.contains("\"last_exit\":{\"code\":1,\"signal\":null,\"reason\":\"crashed\""), wire);
+        assertEquals(backoff, StatusReport.fromJson(ControlJson.read(wire)));
     }
 
     @Test

@@ -88,7 +88,7 @@ class SidecarctlIT {
         ProcessRun.Finished ok = running.sidecarctl("status");
         assertEquals(0, ok.exitCode(), ok.toString());
         assertTrue(ok.stdout().matches("(?s)openai-moodle-sidecar RUNNING pid " + worker
-                + ", uptime \\d+:\\d\\d:\\d\\d, restarts 0, health ok \\d+ ms\\s*"), ok.stdout());
+                + ", uptime \\d+:\\d\\d:\\d\\d, restarts 0, health ok \\d+ ms, rss \\d+ MB\\s*"), ok.stdout());
         String json = running.sidecarctl("status", "--json").stdout();
         for (String field : List.of("\"state\":\"RUNNING\"", "\"supervisor_pid\":", "\"worker_pid\":" + worker,
                 "\"restarts\":0", "\"uptime_s\":")) {
@@ -116,7 +116,7 @@ class SidecarctlIT {
         awaitState(backoff, "BACKOFF");
         ProcessRun.Finished inBackoff = backoff.sidecarctl("status");
         assertEquals(3, inBackoff.exitCode());
-        assertTrue(inBackoff.stdout().contains("last exit 1"), inBackoff.toString());
+        assertTrue(inBackoff.stdout().contains("last exit code 1 (crashed)"), inBackoff.toString());
 
         Path stubborn = dir.resolve("stubborn-worker.sh");
         Files.writeString(stubborn, "#!/bin/sh\ntrap '' TERM\nwhile :; do sleep 1; done\n");
@@ -141,6 +141,8 @@ class SidecarctlIT {
         assertTrue(second != first, "new pid expected, still " + first);
         assertTrue(restart.stdout().contains("RUNNING pid " + second), restart.toString());
         assertTrue(ProcessHandle.of(first).filter(ProcessHandle::isAlive).isEmpty());
+        String json = sidecar.sidecarctl("status", "--json").stdout();
+        assertTrue(json.contains("\"reason\":\"requested\""), json);
     }
 
     @Test

@@ -49,7 +49,7 @@ class SupervisionIT {
     }
 
     @Test
-    void killedWorkerIsSeenAtOnceAndHealthyAgainWithANewPid() throws IOException {
+    void killedWorkerIsSeenAtOnceAndHealthyAgainWithANewPid() throws IOException, InterruptedException {
         long first = runUntilHealthy();
         long killedAt = System.nanoTime();
         ProcessHandle.of(first).orElseThrow().destroyForcibly();
@@ -65,6 +65,9 @@ class SupervisionIT {
         long tookMillis = (System.nanoTime() - killedAt) / 1_000_000;
         System.out.println("crash-to-healthy ms: " + tookMillis);
         assertTrue(sidecar.log().contains("worker exited with code 137"), sidecar.log());
+        String json = sidecar.sidecarctl("status", "--json").stdout();
+        assertTrue(json.contains("\"last_exit\":{\"code\":null,\"signal\":9,\"reason\":\"crashed\","), json);
+        assertTrue(json.matches("(?s).*\"worker_rss_kb\":\\d+.*"), json);
     }
 
     @Test

@@ -34,4 +34,20 @@ class RestartBackoffTest {
         assertEquals(Duration.ofMillis(500), backoff.nextDelay(Duration.ofSeconds(60)));
         assertEquals(Duration.ofSeconds(1), backoff.nextDelay(Duration.ZERO));
     }
+
+    @Test
+    void crashAfterTenSecondsOfHealthIsImmediateAndDoesNotLengthenFurtherDelays() {
+        assertEquals(Duration.ofMillis(500), backoff.afterCrash(Duration.ofSeconds(1)));
+        assertEquals(Duration.ZERO, backoff.afterCrash(Duration.ofSeconds(10)));
+        assertEquals(Duration.ofSeconds(1), backoff.afterCrash(Duration.ofMillis(9_999)));
+        assertEquals(Duration.ofSeconds(2), backoff.afterCrash(Duration.ZERO));
+    }
+
+    @Test
+    void immediateRestartAfterSixtySecondsHealthyStillResetsTheDelay() {
+        backoff.afterCrash(Duration.ZERO);
+        backoff.afterCrash(Duration.ZERO);
+        assertEquals(Duration.ZERO, backoff.afterCrash(Duration.ofSeconds(60)));
+        assertEquals(Duration.ofMillis(500), backoff.afterCrash(Duration.ZERO));
+    }
 }

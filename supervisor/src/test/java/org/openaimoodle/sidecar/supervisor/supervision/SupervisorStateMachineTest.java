@@ -82,8 +82,88 @@ class SupervisorStateMachineTest {
         machine.tick();
         machine.healthProbed(true, "ok");
         advance(Duration.ofSeconds(60));
+        assertEquals(Action.START_WORKER, machine.workerExited(1), "restarted at once after 10 s of health");
+        machine.healthProbed(true, "ok");
         machine.workerExited(1);
+        assertEquals(Duration.ofMillis(500), machine.backoffRemaining(), "the delays start again");
+    }
+
+    @Test
+    void crashAfterTenSecondsOfHealthStartsTheNextWorkerAtOnce() {
+        startAndBecomeHealthy();
+        advance(RestartBackoff.IMMEDIATE_RESTART_AFTER);
+        assertEquals(Action.START_WORKER, machine.workerExited(137));
+        assertEquals(SupervisorState.STARTING, machine.state(), "no BACKOFF");
+        assertEquals(1, machine.restarts());
+        assertTrue(transitions.getLast().contains("restarting it at once"), transitions.getLast());
+    }
+
+    @Test
+    void crashWithinTenSecondsOfHealthBacksOffHalfASecond() {
+        startAndBecomeHealthy();
+        advance(RestartBackoff.IMMEDIATE_RESTART_AFTER.minusMillis(1));
+        assertEquals(Action.NONE, machine.workerExited(137));
+        assertEquals(SupervisorState.BACKOFF, machine.state());
         assertEquals(Duration.ofMillis(500), machine.backoffRemaining());
+    }
+
+    @Test
+    void threeCrashesInARowAfterAnImmediateRestartBackOffHalfASecondThenOneThenTwo() {
+        startAndBecomeHealthy();
+        advance(Duration.ofSeconds(30));
+        assertEquals(Action.START_WORKER, machine.workerExited(137), "the first crash: at once");
+        for (long millis : new long[] {500, 1000, 2000}) {
+            machine.healthProbed(true, "ok");
+            advance(Duration.ofSeconds(1));
+            assertEquals(Action.NONE, machine.workerExited(137));
+            assertEquals(Duration.ofMillis(millis), machine.backoffRemaining());
+            advance(Duration.ofMillis(millis));
+            assertEquals(Action.START_WORKER, machine.tick());
+        }
+        assertEquals(4, machine.restarts());
+    }
+
+    @Test
+    void hungWorkerIsBackedOffEvenAfterLongHealth() {
+        startAndBecomeHealthy();
+        advance(Duration.ofSeconds(30));
+        machine.healthProbed(false, "timeout");
+        machine.healthProbed(false, "timeout");
+        assertEquals(Action.KILL_WORKER, machine.healthProbed(false, "timeout"));
+        assertEquals(Action.NONE, machine.workerExited(137));
+        assertEquals(SupervisorState.BACKOFF, machine.state(), "only an unasked exit is restarted at once");
+    }
+
+    @Test
+    void lastExitNamesItsReasonAndAge() {
+        assertEquals(Optional.empty(), machine.lastExit());
+        startAndBecomeHealthy();
+        machine.workerExited(137);
+        advance(Duration.ofSeconds(42));
+        assertEquals(new WorkerExit(137, ExitReason.CRASHED, Duration.ofSeconds(42)), machine.lastExit().orElseThrow());
+        assertEquals(9, machine.lastExit().orElseThrow().signal());
+
+        machine.tick(); // backoff over: STARTING
+        assertEquals(Action.NONE, machine.healthProbed(true, "ok"));
+        machine.healthProbed(false, "timeout");
+        machine.healthProbed(false, "timeout");
+        machine.healthProbed(false, "timeout");
+        machine.workerExited(137);
+        assertEquals(ExitReason.HUNG, machine.lastExit().orElseThrow().reason());
+
+        advance(Duration.ofSeconds(1));
+        machine.tick(); // STARTING, never healthy
+        advance(Duration.ofSeconds(30));
+        assertEquals(Action.KILL_WORKER, machine.tick());
+        machine.workerExited(137);
+        assertEquals(ExitReason.START_TIMEOUT, machine.lastExit().orElseThrow().reason());
+
+        advance(Duration.ofSeconds(2));
+        machine.tick();
+        machine.healthProbed(true, "ok");
+        machine.restartRequested();
+        machine.workerExited(143);
+        assertEquals(new WorkerExit(143, ExitReason.REQUESTED, Duration.ZERO), machine.lastExit().orElseThrow());
     }
 
     @Test
