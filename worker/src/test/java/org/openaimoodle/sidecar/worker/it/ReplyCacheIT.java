@@ -100,7 +100,8 @@ class ReplyCacheIT {
 
     @Test
     void aV1StreamIsNotCached() throws Exception {
-        fixture.upstream().enqueue(FakeAnswer.stream(Duration.ZERO, "a", "b"), FakeAnswer.stream(Duration.ZERO, "a", "b"));
+        FakeAnswer stream = FakeAnswer.stream(Duration.ZERO, "a", "b");
+        fixture.upstream().enqueue(stream, stream);
         for (String user : new String[] {"hash-a", "hash-b"}) {
             HttpResponse<String> response = moodle(user, "Summarise: meiosis", true);
             assertEquals(200, response.statusCode(), response.body());
