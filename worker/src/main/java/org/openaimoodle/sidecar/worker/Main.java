@@ -84,6 +84,9 @@ public final class Main {
     static ActionService service(WorkerConfig config, UpstreamTransport transport) {
         Optional<ChatCompletionsClient> client = config.apiKey().map(key -> new ChatCompletionsClient(
                 transport, config.chatCompletionsUri(), key, config.model(), RetryPolicy.DEFAULT));
-        return new ActionService(config, client);
+        // Limits and the cache are HTTP mode's: a stdio process answers one request, and must not load them.
+        return new ActionService(config, client, config.httpMode()
+                ? org.openaimoodle.sidecar.worker.limits.LocalCostControl.of(config)
+                : org.openaimoodle.sidecar.worker.limits.CostControl.NONE);
     }
 }

@@ -3,7 +3,12 @@ package org.openaimoodle.sidecar.worker.action;
 import java.util.List;
 import java.util.Optional;
 
+import org.openaimoodle.sidecar.worker.cache.CacheKey;
+import org.openaimoodle.sidecar.worker.cache.ReplyCache;
+import org.openaimoodle.sidecar.worker.cache.Served;
 import org.openaimoodle.sidecar.worker.config.WorkerConfig;
+import org.openaimoodle.sidecar.worker.limits.CostControl;
+import org.openaimoodle.sidecar.worker.limits.QuotaExceeded;
 import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsClient;
 import org.openaimoodle.sidecar.worker.upstream.ChatMessage;
 import org.openaimoodle.sidecar.worker.upstream.Completion;
@@ -23,15 +28,31 @@ public final class ActionService {
     private final WorkerConfig config;
     private final Optional<ChatCompletionsClient> client;
     private final PromptBuilder prompts;
+    private final CostControl costs;
 
     /**
      * @param config the configuration
      * @param client the upstream client, empty when no API key is configured
      */
     public ActionService(WorkerConfig config, Optional<ChatCompletionsClient> client) {
+        this(config, client, CostControl.NONE);
+    }
+
+    /**
+     * @param config the configuration
+     * @param client the upstream client, empty when no API key is configured
+     * @param costs  usage limits and the shared cache ({@link CostControl#NONE} in stdio mode)
+     */
+    public ActionService(WorkerConfig config, Optional<ChatCompletionsClient> client, CostControl costs) {
         this.config = config;
         this.client = client;
         this.prompts = new PromptBuilder(config.prompts());
+        this.costs = costs;
+    }
+
+    /** @return the usage limits and shared cache, the same for /ai and /v1 */
+    public CostControl costs() {
+        return costs;
     }
 
     /** @return the upstream client (one per process, shared with /v1), empty when no API key is configured */
@@ -48,12 +69,56 @@ public final class ActionService {
         try {
             request = ActionRequest.parse(body);
         } catch (ActionRequest.Invalid e) {
-            return new Outcome(e.action(), e.userId(), e.reply(), Usage.UNKNOWN);
+            return Outcome.uncached(e.action(), e.userId(), e.reply(), Usage.UNKNOWN);
         }
         String action = request.action().name().toLowerCase(java.util.Locale.ROOT);
+        CacheKey key = costs.caches(action) ? key(request, action) : null;
+        try {
+            Served<Answer> served = costs.serve(CostControl.identity(request.userId()), key, () -> answer(request),
+                    answer -> answer.reply().success(), answer -> total(answer.usage()));
+            Answer answer = served.value();
+            return new Outcome(action, request.userId(), answer.reply(),
+                    served.cached() ? new Usage(0, 0) : answer.usage(), served.cached());
+        } catch (QuotaExceeded e) {
+            return Outcome.uncached(action, request.userId(), Reply.failure(ErrorCode.QUOTA_EXCEEDED,
+                    e.getMessage()), Usage.UNKNOWN);
+        } catch (UpstreamException e) {
+            throw new IllegalStateException("answer() reports upstream failures in its reply", e);
+        }
+    }
+
+    /** A reply with the tokens it cost: what the shared cache holds for /ai. */
+    private record Answer(Reply reply, Usage usage) implements ReplyCache.Sized {
+        @Override
+        public long bytes() {
+            return 64L + 2L * (reply.data() == null ? 0 : reply.data().length());
+        }
+    }
+
+    private Answer answer(ActionRequest request) {
         Tally tally = new Tally();
         Reply reply = run(request, tally);
-        return new Outcome(action, request.userId(), reply, tally.usage);
+        return new Answer(reply, tally.usage);
+    }
+
+    private static long total(Usage usage) {
+        return Math.max(0, usage.promptTokens()) + Math.max(0, usage.completionTokens());
+    }
+
+    /** The cache key of /ai: the action, the model, max_tokens and the messages the action sends, not the user. */
+    private CacheKey key(ActionRequest request, String action) {
+        List<ChatMessage> messages = switch (request.action()) {
+            case CHAT -> prompts.chat(request.content(),
+                    request.context() == null ? null : PromptBuilder.context(request.context()));
+            case SUMMARIZE -> prompts.summarize(request.content());
+            case ANALYZE -> prompts.analyze(request.content());
+        };
+        int maxTokens = request.action() == ActionRequest.Action.SUMMARIZE ? config.maxTokens() / 2
+                : config.maxTokens();
+        CacheKey.Builder key = CacheKey.of("ai").text(action).text(config.model()).number(maxTokens)
+                .number(messages.size());
+        messages.forEach(message -> key.text(message.role()).text(message.content()));
+        return key.build();
     }
 
     /** The tokens of every upstream call one request made (chat may summarize its context first). */

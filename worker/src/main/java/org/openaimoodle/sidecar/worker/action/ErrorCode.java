@@ -18,6 +18,7 @@ public enum ErrorCode {
     PAYLOAD_TOO_LARGE,
     UNAUTHORIZED,
     UNAVAILABLE,
+    QUOTA_EXCEEDED,
     INTERNAL;
 
     private final String wire = name().toLowerCase(Locale.ROOT);

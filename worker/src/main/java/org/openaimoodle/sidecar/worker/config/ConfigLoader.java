@@ -3,9 +3,12 @@ package org.openaimoodle.sidecar.worker.config;
 import static org.openaimoodle.sidecar.worker.config.WorkerSettings.*;
 
 import java.util.Map;
+import java.util.Optional;
 
 import org.openaimoodle.sidecar.common.ConfigException;
 import org.openaimoodle.sidecar.common.ConfigSources;
+import org.openaimoodle.sidecar.common.Setting;
+import org.openaimoodle.sidecar.worker.limits.LimitSpec;
 import org.openaimoodle.sidecar.worker.memory.MemoryBudget;
 import org.openaimoodle.sidecar.worker.openai.ModelAliases;
 import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsUrl;
@@ -51,6 +54,13 @@ public final class ConfigLoader {
                 sources.duration(SIDECAR_STREAM_IDLE_TIMEOUT),
                 sources.parsed(SIDECAR_MODEL_ALIASES, () -> ModelAliases.parse(sources.list(SIDECAR_MODEL_ALIASES)),
                         "comma-separated name=model entries, e.g. gpt-4o=adorsys,*=adorsys"),
+                limit(sources, SIDECAR_LIMIT_USER_REQUESTS),
+                limit(sources, SIDECAR_LIMIT_USER_TOKENS),
+                limit(sources, SIDECAR_LIMIT_SITE_REQUESTS),
+                limit(sources, SIDECAR_LIMIT_SITE_TOKENS),
+                sources.list(SIDECAR_CACHE_ACTIONS),
+                sources.duration(SIDECAR_CACHE_TTL),
+                sources.integer(SIDECAR_CACHE_MAX_ENTRIES),
                 new Prompts(
                         sources.optionalText(SIDECAR_PROMPT_CHAT_SYSTEM).orElse(original.chatSystem()),
                         sources.optionalText(SIDECAR_PROMPT_SUMMARIZE_SYSTEM).orElse(original.summarizeSystem()),
@@ -60,6 +70,10 @@ public final class ConfigLoader {
                 sources.bool(SIDECAR_SUPERVISED));
         requireBudgetFits(config, sources, Runtime.getRuntime().maxMemory());
         return config;
+    }
+
+    private static Optional<LimitSpec> limit(ConfigSources sources, Setting setting) {
+        return sources.parsed(setting, () -> sources.optionalText(setting).map(LimitSpec::parse), LimitSpec.EXPECTED);
     }
 
     /** The HTTP worker's budget must hold a request at the documented limits, or such a request never succeeds. */

@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import org.openaimoodle.sidecar.common.SecretMasker;
 import org.openaimoodle.sidecar.common.SharedSettings;
+import org.openaimoodle.sidecar.worker.limits.LimitSpec;
 import org.openaimoodle.sidecar.worker.openai.ModelAliases;
 
 /**
@@ -52,6 +53,13 @@ import org.openaimoodle.sidecar.worker.openai.ModelAliases;
  * @param streamIdleTimeout    {@code SIDECAR_STREAM_IDLE_TIMEOUT} (default 60 s, 0.1 s to 1 h): a /v1 stream whose
  *                             upstream is silent this long (between two reads) is ended with an error event
  * @param modelAliases         {@code SIDECAR_MODEL_ALIASES} (default none): /v1 model names replaced upstream
+ * @param limitUserRequests    {@code SIDECAR_LIMIT_USER_REQUESTS} (default none): requests per user, HTTP mode
+ * @param limitUserTokens      {@code SIDECAR_LIMIT_USER_TOKENS} (default none): tokens per user, HTTP mode
+ * @param limitSiteRequests    {@code SIDECAR_LIMIT_SITE_REQUESTS} (default none): requests of all users, HTTP mode
+ * @param limitSiteTokens      {@code SIDECAR_LIMIT_SITE_TOKENS} (default none): tokens of all users, HTTP mode
+ * @param cacheActions         {@code SIDECAR_CACHE_ACTIONS}: actions whose replies are shared across users
+ * @param cacheTtl             {@code SIDECAR_CACHE_TTL} (default 24 h, 0 = no cache): how long a reply is served
+ * @param cacheMaxEntries      {@code SIDECAR_CACHE_MAX_ENTRIES} (default 10000): replies cached at most
  * @param prompts              the action prompts ({@code SIDECAR_PROMPT_*})
  * @param httpMode             {@code --http-mode}: serve HTTP instead of stdio
  * @param supervised           {@code SIDECAR_SUPERVISED=1}: started by the supervisor (no log timestamps,
@@ -78,6 +86,13 @@ public record WorkerConfig(
         java.util.List<String> allowedHosts,
         Duration streamIdleTimeout,
         ModelAliases modelAliases,
+        Optional<LimitSpec> limitUserRequests,
+        Optional<LimitSpec> limitUserTokens,
+        Optional<LimitSpec> limitSiteRequests,
+        Optional<LimitSpec> limitSiteTokens,
+        java.util.List<String> cacheActions,
+        Duration cacheTtl,
+        int cacheMaxEntries,
         Prompts prompts,
         boolean httpMode,
         boolean supervised) {

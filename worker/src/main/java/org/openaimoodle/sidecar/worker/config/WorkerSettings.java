@@ -48,6 +48,21 @@ public final class WorkerSettings {
             "60", "0.1", "1h", "a /v1 stream whose upstream sends nothing this long is ended with an error event"));
     public static final Setting SIDECAR_MODEL_ALIASES = TABLE.add(Setting.list("SIDECAR_MODEL_ALIASES", null,
             "/v1 model names replaced upstream, e.g. gpt-4o=adorsys,*=adorsys (* for every other name)"));
+    public static final Setting SIDECAR_LIMIT_USER_REQUESTS = TABLE.add(Setting.text("SIDECAR_LIMIT_USER_REQUESTS",
+            null, "HTTP mode: requests per user as N/<duration>, e.g. 30/1h; more get quota_exceeded"));
+    public static final Setting SIDECAR_LIMIT_USER_TOKENS = TABLE.add(Setting.text("SIDECAR_LIMIT_USER_TOKENS",
+            null, "HTTP mode: tokens (prompt + completion) per user, e.g. 100000/1d"));
+    public static final Setting SIDECAR_LIMIT_SITE_REQUESTS = TABLE.add(Setting.text("SIDECAR_LIMIT_SITE_REQUESTS",
+            null, "HTTP mode: requests of all users together, e.g. 2000/1h"));
+    public static final Setting SIDECAR_LIMIT_SITE_TOKENS = TABLE.add(Setting.text("SIDECAR_LIMIT_SITE_TOKENS",
+            null, "HTTP mode: tokens of all users together, e.g. 5000000/30d"));
+    public static final Setting SIDECAR_CACHE_ACTIONS = TABLE.add(Setting.list("SIDECAR_CACHE_ACTIONS",
+            "summarize,analyze,moodle/summarise_text,moodle/explain_text",
+            "HTTP mode: actions whose replies are shared across users"));
+    public static final Setting SIDECAR_CACHE_TTL = TABLE.add(Setting.duration("SIDECAR_CACHE_TTL", "24h", "0",
+            "365d", "how long a cached reply is served; 0 turns the cache off"));
+    public static final Setting SIDECAR_CACHE_MAX_ENTRIES = TABLE.add(Setting.integer("SIDECAR_CACHE_MAX_ENTRIES",
+            10_000, 1, 1_000_000, "replies cached at most (and at most a tenth of the heap)"));
     public static final Setting SIDECAR_PROMPT_CHAT_SYSTEM = TABLE.add(Setting.text("SIDECAR_PROMPT_CHAT_SYSTEM",
             null, "chat's system prompt").shownAs("the original"));
     public static final Setting SIDECAR_PROMPT_SUMMARIZE_SYSTEM = TABLE.add(Setting.text(

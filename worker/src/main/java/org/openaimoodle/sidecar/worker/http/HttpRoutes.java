@@ -27,7 +27,8 @@ public final class HttpRoutes {
                 .addFilter(new RequestHygiene(new LocalHosts(config.host(), config.allowedHosts())))
                 .register(new HealthEndpoint(gate))
                 .register(new AiEndpoint(service, intake))
-                .register(new OpenAiEndpoint(intake, service.client(), config.modelAliases(), config.requestTimeout(),
+                .register(new OpenAiEndpoint(intake, service.client(), service.costs(),
+                        config.modelAliases(), config.requestTimeout(),
                         config.streamIdleTimeout(), config.maxUpstreamReplyBytes()))
                 .any((req, res) -> RoutingErrors.notFound(res, req.path().path()));
     }

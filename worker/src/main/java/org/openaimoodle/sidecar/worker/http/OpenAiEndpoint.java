@@ -15,7 +15,12 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import org.openaimoodle.sidecar.worker.action.ErrorCode;
+import org.openaimoodle.sidecar.worker.cache.CacheKey;
+import org.openaimoodle.sidecar.worker.cache.ReplyCache;
+import org.openaimoodle.sidecar.worker.cache.Served;
 import org.openaimoodle.sidecar.worker.json.Json;
+import org.openaimoodle.sidecar.worker.limits.CostControl;
+import org.openaimoodle.sidecar.worker.limits.QuotaExceeded;
 import org.openaimoodle.sidecar.worker.log.AccessLog;
 import org.openaimoodle.sidecar.worker.openai.ChatRequest;
 import org.openaimoodle.sidecar.worker.openai.ModelAliases;
@@ -49,11 +54,13 @@ final class OpenAiEndpoint implements HttpService {
     private final Duration requestTimeout;
     private final Duration streamIdleTimeout;
     private final SseRelay relay;
+    private final CostControl costs;
 
-    OpenAiEndpoint(Intake intake, Optional<ChatCompletionsClient> client, ModelAliases aliases,
+    OpenAiEndpoint(Intake intake, Optional<ChatCompletionsClient> client, CostControl costs, ModelAliases aliases,
                    Duration requestTimeout, Duration streamIdleTimeout, int maxEventBytes) {
         this.intake = intake;
         this.client = client;
+        this.costs = costs;
         this.aliases = aliases;
         this.requestTimeout = requestTimeout;
         this.streamIdleTimeout = streamIdleTimeout;
@@ -104,14 +111,25 @@ final class OpenAiEndpoint implements HttpService {
                 return;
             }
             Deadline deadline = Deadline.after(requestTimeout);
+            String user = CostControl.identity(request.user());
             try {
                 if (request.stream()) {
+                    costs.admit(user); // a stream is never cached; its tokens are charged when it ends
                     stream(res, start, action, request, client.get().forwardStream(request.upstreamBody(), deadline,
                             streamIdleTimeout));
                 } else {
-                    whole(res, start, action, request.user(), checked(client.get().forward(request.upstreamBody(),
-                            deadline)));
+                    CacheKey key = costs.caches(action) ? key(action, body) : null;
+                    Served<Forwarded> served = costs.serve(user, key, () -> Forwarded.of(checked(client.get()
+                            .forward(request.upstreamBody(), deadline))), forwarded -> forwarded.answer().ok(),
+                            Forwarded::totalTokens);
+                    Forwarded forwarded = served.value();
+                    whole(res, start, action, request.user(), forwarded.answer(),
+                            served.cached() ? new Usage(0, 0) : forwarded.usage());
                 }
+            } catch (QuotaExceeded e) {
+                res.header(HeaderNames.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
+                fail(res, start, action, request.user(), new OpenAiError(429, ErrorCode.QUOTA_EXCEEDED,
+                        e.getMessage()));
             } catch (UpstreamException e) {
                 fail(res, start, action, request.user(), OpenAiError.of(e));
             } catch (RuntimeException e) {
@@ -129,7 +147,8 @@ final class OpenAiEndpoint implements HttpService {
                 return;
             }
             try {
-                whole(res, start, action, null, client.get().models(Deadline.after(requestTimeout)));
+                TransportResponse answer = client.get().models(Deadline.after(requestTimeout));
+                whole(res, start, action, null, answer, Forwarded.of(answer).usage());
             } catch (UpstreamException e) {
                 fail(res, start, action, null, OpenAiError.of(e));
             } catch (RuntimeException e) {
@@ -163,8 +182,40 @@ final class OpenAiEndpoint implements HttpService {
         return answer;
     }
 
+    /** The cache key of /v1: the action and the body, keys sorted, without {@code user}. */
+    private static CacheKey key(String action, byte[] body) {
+        try {
+            return CacheKey.of("v1").text(action).json(Json.parse(body), "user").build();
+        } catch (IOException e) {
+            throw new IllegalStateException("the body was parsed once already", e);
+        }
+    }
+
+    /** An upstream answer with its tokens: what the shared cache holds for /v1. */
+    private record Forwarded(TransportResponse answer, Usage usage) implements ReplyCache.Sized {
+        static Forwarded of(TransportResponse answer) {
+            Usage usage = Usage.UNKNOWN;
+            try {
+                usage = Usage.of(Json.parse(answer.body()));
+            } catch (IOException e) {
+                // an answer that is not JSON is passed on all the same; it has no tokens to count
+            }
+            return new Forwarded(answer, usage);
+        }
+
+        long totalTokens() {
+            return Math.max(0, usage.promptTokens()) + Math.max(0, usage.completionTokens());
+        }
+
+        @Override
+        public long bytes() {
+            return 256L + answer.body().length;
+        }
+    }
+
     /** A whole answer: 2xx and OpenAI-shaped 4xx errors pass through, anything else is the sidecar's 502. */
-    private void whole(ServerResponse res, long start, String action, String user, TransportResponse answer) {
+    private void whole(ServerResponse res, long start, String action, String user, TransportResponse answer,
+                       Usage usage) {
         boolean passOn = answer.ok() || (answer.status() < 500 && client.get().upstreamMessage(answer).isPresent());
         if (!passOn) {
             fail(res, start, action, user, OpenAiError.of(client.get().statusFailure(answer, 1)));
@@ -173,20 +224,17 @@ final class OpenAiEndpoint implements HttpService {
         res.status(Status.create(answer.status()));
         res.header(HeaderNames.CONTENT_TYPE, answer.header("content-type").orElse("application/json"));
         res.send(answer.body());
-        Usage usage = Usage.UNKNOWN;
-        try {
-            usage = Usage.of(Json.parse(answer.body()));
-        } catch (IOException e) {
-            // an answer that is not JSON is passed on all the same; it has no tokens to count
-        }
         String code = answer.ok() ? "ok" : OpenAiError.of(client.get().statusFailure(answer, 1)).code().wire();
         AccessLog.record(action, user, code, answer.status(), millisSince(start), usage);
     }
 
     private void stream(ServerResponse res, long start, String action, ChatRequest request, TransportResponse answer)
             throws IOException {
+        String user = CostControl.identity(request.user());
         if (answer.stream() == null) {
-            whole(res, start, action, request.user(), answer);
+            Forwarded forwarded = Forwarded.of(answer);
+            costs.charge(user, forwarded.totalTokens());
+            whole(res, start, action, request.user(), answer, forwarded.usage());
             return;
         }
         res.status(Status.OK_200);
@@ -198,6 +246,7 @@ final class OpenAiEndpoint implements HttpService {
         } catch (RuntimeException e) {
             result = new SseRelay.Result(SseRelay.CLIENT_CLOSED, Usage.UNKNOWN); // closing a dead connection
         }
+        costs.charge(user, new Forwarded(answer, result.usage()).totalTokens());
         AccessLog.record(action, request.user(), result.code(), 200, millisSince(start), result.usage());
     }
 
@@ -216,7 +265,8 @@ final class OpenAiEndpoint implements HttpService {
     }
 
     private static void fail(ServerResponse res, long start, String action, String user, OpenAiError error) {
-        if (error.status() == 429 || error.code() == ErrorCode.UNAVAILABLE) {
+        boolean retrySoon = error.status() == 429 || error.code() == ErrorCode.UNAVAILABLE;
+        if (retrySoon && error.code() != ErrorCode.QUOTA_EXCEEDED) { // a refused quota names its own wait
             res.header(HeaderNames.RETRY_AFTER, "1");
         }
         JsonReplies.send(res, error.status(), error.toJson());

@@ -44,7 +44,7 @@ public final class StdioMode {
             long start = System.nanoTime();
             Outcome outcome;
             if (line.tooLong()) {
-                outcome = new Outcome(null, null, Reply.failure(ErrorCode.PAYLOAD_TOO_LARGE, "Request line is "
+                outcome = Outcome.uncached(null, null, Reply.failure(ErrorCode.PAYLOAD_TOO_LARGE, "Request line is "
                         + "larger than " + maxLineBytes + " bytes (SIDECAR_MAX_BODY_BYTES); send less"),
                         Usage.UNKNOWN);
             } else {

@@ -1,0 +1,89 @@
+package org.openaimoodle.sidecar.worker.limits;
+
+import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
+
+import org.openaimoodle.sidecar.worker.cache.Call;
+import org.openaimoodle.sidecar.worker.cache.CacheKey;
+import org.openaimoodle.sidecar.worker.cache.ReplyCache;
+import org.openaimoodle.sidecar.worker.cache.Served;
+import org.openaimoodle.sidecar.worker.upstream.UpstreamException;
+
+/**
+ * Usage limits and the shared reply cache, the one place /ai ({@code ActionService}) and /v1
+ * ({@code OpenAiEndpoint}) pass before the upstream. HTTP mode uses {@link LocalCostControl}; stdio mode answers
+ * one request per process, where local buckets and a local cache mean nothing, so it uses {@link #NONE} and
+ * never loads Bucket4j or Caffeine.
+ */
+public interface CostControl {
+    /** Identity of a request that names no user. */
+    String ANONYMOUS = "anonymous";
+
+    /** No limits, no cache. */
+    CostControl NONE = new CostControl() {
+        @Override
+        public void admit(String user) {
+        }
+
+        @Override
+        public void charge(String user, long tokens) {
+        }
+
+        @Override
+        public boolean caches(String action) {
+            return false;
+        }
+
+        @Override
+        public <V extends ReplyCache.Sized> Served<V> cached(CacheKey key, Call<V> call, Predicate<V> keep)
+                throws UpstreamException {
+            return new Served<>(call.get(), false);
+        }
+    };
+
+    /** @return the identity limits count under: {@code user}, or {@link #ANONYMOUS} when null or empty */
+    static String identity(String user) {
+        return user == null || user.isEmpty() ? ANONYMOUS : user;
+    }
+
+    /**
+     * @param user the identity
+     * @throws QuotaExceeded when a limit refuses the request (it must then not go upstream)
+     */
+    void admit(String user) throws QuotaExceeded;
+
+    /** Charges a served request's total tokens to the token limits (nothing for a cached reply). */
+    void charge(String user, long tokens);
+
+    /** @return whether replies of {@code action} ({@code summarize}, {@code moodle/summarise_text}) are cached */
+    boolean caches(String action);
+
+    /** @return the reply for {@code key}: stored, shared with an identical request in flight, or from {@code call} */
+    <V extends ReplyCache.Sized> Served<V> cached(CacheKey key, Call<V> call, Predicate<V> keep)
+            throws UpstreamException;
+
+    /**
+     * The whole path of a request that is not a stream: admit, then the cache (when {@code key} is not null) or the
+     * call, then the charge for a reply that was not cached.
+     *
+     * @param user   the identity
+     * @param key    the cache key, or null when the action is not cached
+     * @param call   the upstream work
+     * @param keep   whether a reply may be cached
+     * @param tokens the total tokens of a reply
+     * @param <V>    the reply type
+     * @return the reply and whether it was cached
+     * @throws QuotaExceeded     refused by a limit; the upstream was not called
+     * @throws UpstreamException the upstream failed
+     */
+    default <V extends ReplyCache.Sized> Served<V> serve(String user, CacheKey key, Call<V> call, Predicate<V> keep,
+                                                        ToLongFunction<V> tokens)
+            throws QuotaExceeded, UpstreamException {
+        admit(user);
+        Served<V> served = key == null ? new Served<>(call.get(), false) : cached(key, call, keep);
+        if (!served.cached()) {
+            charge(user, tokens.applyAsLong(served.value()));
+        }
+        return served;
+    }
+}

@@ -1,0 +1,61 @@
+package org.openaimoodle.sidecar.worker.limits;
+
+import java.util.Set;
+import java.util.function.Predicate;
+
+import io.github.bucket4j.TimeMeter;
+import org.openaimoodle.sidecar.worker.cache.Call;
+import org.openaimoodle.sidecar.worker.cache.CacheKey;
+import org.openaimoodle.sidecar.worker.cache.ReplyCache;
+import org.openaimoodle.sidecar.worker.cache.Served;
+import org.openaimoodle.sidecar.worker.config.WorkerConfig;
+import org.openaimoodle.sidecar.worker.upstream.UpstreamException;
+
+/** {@link CostControl} of one HTTP worker: buckets and cache in this process (no Redis). */
+public final class LocalCostControl implements CostControl {
+    /** Share of the maximum heap the cached replies may take. */
+    static final int CACHE_HEAP_PERCENT = 10;
+
+    private final UsageLimits limits;
+    private final ReplyCache cache;
+    private final Set<String> cachedActions;
+
+    LocalCostControl(UsageLimits limits, ReplyCache cache, Set<String> cachedActions) {
+        this.limits = limits;
+        this.cache = cache;
+        this.cachedActions = cache == null ? Set.of() : cachedActions;
+    }
+
+    /** @return the cost control the configuration asks for, on the system clock and this heap */
+    public static CostControl of(WorkerConfig config) {
+        UsageLimits limits = new UsageLimits(config.limitUserRequests(), config.limitUserTokens(),
+                config.limitSiteRequests(), config.limitSiteTokens(), TimeMeter.SYSTEM_NANOTIME);
+        ReplyCache cache = config.cacheTtl().isZero() ? null : new ReplyCache(config.cacheTtl(),
+                config.cacheMaxEntries(), Runtime.getRuntime().maxMemory() / 100 * CACHE_HEAP_PERCENT);
+        if (!limits.any() && cache == null) {
+            return NONE;
+        }
+        return new LocalCostControl(limits, cache, Set.copyOf(config.cacheActions()));
+    }
+
+    @Override
+    public void admit(String user) throws QuotaExceeded {
+        limits.admit(user);
+    }
+
+    @Override
+    public void charge(String user, long tokens) {
+        limits.charge(user, tokens);
+    }
+
+    @Override
+    public boolean caches(String action) {
+        return action != null && cachedActions.contains(action);
+    }
+
+    @Override
+    public <V extends ReplyCache.Sized> Served<V> cached(CacheKey key, Call<V> call, Predicate<V> keep)
+            throws UpstreamException {
+        return cache == null ? new Served<>(call.get(), false) : cache.get(key, call, keep);
+    }
+}

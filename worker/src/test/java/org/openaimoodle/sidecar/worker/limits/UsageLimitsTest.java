@@ -1,0 +1,112 @@
+package org.openaimoodle.sidecar.worker.limits;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import io.github.bucket4j.TimeMeter;
+import org.junit.jupiter.api.Test;
+
+/** The bucket arithmetic on a fake clock: no sleeps. */
+class UsageLimitsTest {
+    /** A clock that moves only when told. */
+    static final class FakeClock implements TimeMeter {
+        long nanos;
+
+        void advance(Duration by) {
+            nanos += by.toNanos();
+        }
+
+        @Override
+        public long currentTimeNanos() {
+            return nanos;
+        }
+
+        @Override
+        public boolean isWallClockBased() {
+            return false;
+        }
+    }
+
+    final FakeClock clock = new FakeClock();
+
+    UsageLimits limits(String userRequests, String userTokens, String siteRequests, String siteTokens) {
+        return new UsageLimits(spec(userRequests), spec(userTokens), spec(siteRequests), spec(siteTokens), clock);
+    }
+
+    static Optional<LimitSpec> spec(String text) {
+        return Optional.ofNullable(text).map(LimitSpec::parse);
+    }
+
+    @Test
+    void thirtyPerHourAllowsThirtyThenOneEveryTwoMinutes() throws Exception {
+        UsageLimits limits = limits("30/1h", null, null, null);
+        for (int i = 0; i < 30; i++) {
+            limits.admit("42");
+        }
+        QuotaExceeded refused = assertThrows(QuotaExceeded.class, () -> limits.admit("42"));
+        assertEquals(Duration.ofMinutes(2), refused.retryAfter());
+        assertEquals(120, refused.retryAfterSeconds());
+        assertEquals("Usage limit reached: your requests (30 per hour); try again in 2 minutes", refused.getMessage());
+        clock.advance(Duration.ofSeconds(119));
+        assertThrows(QuotaExceeded.class, () -> limits.admit("42"));
+        clock.advance(Duration.ofSeconds(1));
+        limits.admit("42");
+        assertThrows(QuotaExceeded.class, () -> limits.admit("42"));
+        limits.admit("43"); // another user has a bucket of its own
+    }
+
+    @Test
+    void tokenLimitRefusesOnlyWhenNothingIsLeftAndMayBeOverdrawn() throws Exception {
+        UsageLimits limits = limits(null, "100/100s", null, null);
+        limits.admit("7");
+        limits.charge("7", 99);
+        limits.admit("7"); // one token left: allowed
+        limits.charge("7", 50); // overdraws to -49
+        QuotaExceeded refused = assertThrows(QuotaExceeded.class, () -> limits.admit("7"));
+        assertEquals(Duration.ofSeconds(50), refused.retryAfter()); // back to 1 token after 50 s
+        assertTrue(refused.getMessage().contains("your tokens (100 per 100 seconds)"), refused.getMessage());
+        clock.advance(Duration.ofSeconds(50));
+        limits.admit("7");
+        limits.charge("7", 0);
+        limits.charge("7", -1); // unknown usage charges nothing
+        limits.admit("7");
+    }
+
+    @Test
+    void siteLimitsCountEveryUserAndGiveBackTheUsersRequestWhenTheSiteRefuses() throws Exception {
+        UsageLimits limits = limits("2/1h", null, "3/1h", null);
+        limits.admit("a");
+        limits.admit("b");
+        limits.admit("c");
+        QuotaExceeded refused = assertThrows(QuotaExceeded.class, () -> limits.admit("a"));
+        assertTrue(refused.getMessage().contains("the site's requests (3 per hour)"), refused.getMessage());
+        clock.advance(Duration.ofMinutes(20)); // the site gets one back; "a" still has its second
+        limits.admit("a");
+    }
+
+    @Test
+    void siteTokensAreSharedAndChargedAfterTheRequest() throws Exception {
+        UsageLimits limits = limits(null, null, null, "30/1h");
+        limits.admit("a");
+        limits.charge("a", 15);
+        limits.admit("b");
+        limits.charge("b", 15);
+        QuotaExceeded refused = assertThrows(QuotaExceeded.class, () -> limits.admit("c"));
+        assertTrue(refused.getMessage().contains("the site's tokens"), refused.getMessage());
+        assertEquals(Duration.ofMinutes(2), refused.retryAfter());
+    }
+
+    @Test
+    void noLimitConfiguredAdmitsEverything() throws Exception {
+        UsageLimits limits = limits(null, null, null, null);
+        assertEquals(false, limits.any());
+        for (int i = 0; i < 1000; i++) {
+            limits.admit("x");
+            limits.charge("x", 1_000_000);
+        }
+    }
+}
