@@ -6,6 +6,7 @@ import java.util.Map;
 
 import org.openaimoodle.sidecar.common.ConfigException;
 import org.openaimoodle.sidecar.common.ConfigSources;
+import org.openaimoodle.sidecar.common.usage.UsageStoreLocation;
 import org.openaimoodle.sidecar.worker.memory.MemoryBudget;
 import org.openaimoodle.sidecar.worker.openai.ModelAliases;
 import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsUrl;
@@ -51,6 +52,8 @@ public final class ConfigLoader {
                 sources.duration(SIDECAR_STREAM_IDLE_TIMEOUT),
                 sources.parsed(SIDECAR_MODEL_ALIASES, () -> ModelAliases.parse(sources.list(SIDECAR_MODEL_ALIASES)),
                         "comma-separated name=model entries, e.g. gpt-4o=adorsys,*=adorsys"),
+                UsageStoreLocation.path(sources.optionalText(SIDECAR_USAGE_DB), env),
+                sources.integer(SIDECAR_USAGE_RETENTION_DAYS),
                 new Prompts(
                         sources.optionalText(SIDECAR_PROMPT_CHAT_SYSTEM).orElse(original.chatSystem()),
                         sources.optionalText(SIDECAR_PROMPT_SUMMARIZE_SYSTEM).orElse(original.summarizeSystem()),

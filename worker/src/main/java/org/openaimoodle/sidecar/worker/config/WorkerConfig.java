@@ -52,6 +52,9 @@ import org.openaimoodle.sidecar.worker.openai.ModelAliases;
  * @param streamIdleTimeout    {@code SIDECAR_STREAM_IDLE_TIMEOUT} (default 60 s, 0.1 s to 1 h): a /v1 stream whose
  *                             upstream is silent this long (between two reads) is ended with an error event
  * @param modelAliases         {@code SIDECAR_MODEL_ALIASES} (default none): /v1 model names replaced upstream
+ * @param usageDb              {@code SIDECAR_USAGE_DB} (default {@code <state dir>/usage.db}): the usage store
+ * @param usageRetentionDays   {@code SIDECAR_USAGE_RETENTION_DAYS} (default 90, 1 to 36500): older usage records
+ *                             are deleted when the store is opened and daily after
  * @param prompts              the action prompts ({@code SIDECAR_PROMPT_*})
  * @param httpMode             {@code --http-mode}: serve HTTP instead of stdio
  * @param supervised           {@code SIDECAR_SUPERVISED=1}: started by the supervisor (no log timestamps,
@@ -78,6 +81,8 @@ public record WorkerConfig(
         java.util.List<String> allowedHosts,
         Duration streamIdleTimeout,
         ModelAliases modelAliases,
+        java.nio.file.Path usageDb,
+        int usageRetentionDays,
         Prompts prompts,
         boolean httpMode,
         boolean supervised) {

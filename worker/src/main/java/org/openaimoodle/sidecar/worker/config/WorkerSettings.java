@@ -48,6 +48,9 @@ public final class WorkerSettings {
             "60", "0.1", "1h", "a /v1 stream whose upstream sends nothing this long is ended with an error event"));
     public static final Setting SIDECAR_MODEL_ALIASES = TABLE.add(Setting.list("SIDECAR_MODEL_ALIASES", null,
             "/v1 model names replaced upstream, e.g. gpt-4o=adorsys,*=adorsys (* for every other name)"));
+    public static final Setting SIDECAR_USAGE_DB = TABLE.add(SharedSettings.SIDECAR_USAGE_DB);
+    public static final Setting SIDECAR_USAGE_RETENTION_DAYS = TABLE.add(Setting.integer(
+            "SIDECAR_USAGE_RETENTION_DAYS", 90, 1, 36_500, "usage records older than this many days are deleted"));
     public static final Setting SIDECAR_PROMPT_CHAT_SYSTEM = TABLE.add(Setting.text("SIDECAR_PROMPT_CHAT_SYSTEM",
             null, "chat's system prompt").shownAs("the original"));
     public static final Setting SIDECAR_PROMPT_SUMMARIZE_SYSTEM = TABLE.add(Setting.text(

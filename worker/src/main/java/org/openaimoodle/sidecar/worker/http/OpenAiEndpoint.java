@@ -100,7 +100,7 @@ final class OpenAiEndpoint implements HttpService {
                 return;
             }
             if (client.isEmpty()) {
-                notConfigured(res, start, action, request.user());
+                notConfigured(res, start, action, request);
                 return;
             }
             Deadline deadline = Deadline.after(requestTimeout);
@@ -109,13 +109,13 @@ final class OpenAiEndpoint implements HttpService {
                     stream(res, start, action, request, client.get().forwardStream(request.upstreamBody(), deadline,
                             streamIdleTimeout));
                 } else {
-                    whole(res, start, action, request.user(), checked(client.get().forward(request.upstreamBody(),
+                    whole(res, start, action, request, checked(client.get().forward(request.upstreamBody(),
                             deadline)));
                 }
             } catch (UpstreamException e) {
-                fail(res, start, action, request.user(), OpenAiError.of(e));
+                fail(res, start, action, request, OpenAiError.of(e));
             } catch (RuntimeException e) {
-                internal(res, start, action, request.user(), e);
+                internal(res, start, action, request, e);
             }
         });
     }
@@ -164,10 +164,10 @@ final class OpenAiEndpoint implements HttpService {
     }
 
     /** A whole answer: 2xx and OpenAI-shaped 4xx errors pass through, anything else is the sidecar's 502. */
-    private void whole(ServerResponse res, long start, String action, String user, TransportResponse answer) {
+    private void whole(ServerResponse res, long start, String action, ChatRequest request, TransportResponse answer) {
         boolean passOn = answer.ok() || (answer.status() < 500 && client.get().upstreamMessage(answer).isPresent());
         if (!passOn) {
-            fail(res, start, action, user, OpenAiError.of(client.get().statusFailure(answer, 1)));
+            fail(res, start, action, request, OpenAiError.of(client.get().statusFailure(answer, 1)));
             return;
         }
         res.status(Status.create(answer.status()));
@@ -180,13 +180,13 @@ final class OpenAiEndpoint implements HttpService {
             // an answer that is not JSON is passed on all the same; it has no tokens to count
         }
         String code = answer.ok() ? "ok" : OpenAiError.of(client.get().statusFailure(answer, 1)).code().wire();
-        AccessLog.record(action, user, code, answer.status(), millisSince(start), usage);
+        AccessLog.record("v1", action, user(request), model(request), code, answer.status(), millisSince(start), usage);
     }
 
     private void stream(ServerResponse res, long start, String action, ChatRequest request, TransportResponse answer)
             throws IOException {
         if (answer.stream() == null) {
-            whole(res, start, action, request.user(), answer);
+            whole(res, start, action, request, answer);
             return;
         }
         res.status(Status.OK_200);
@@ -198,29 +198,41 @@ final class OpenAiEndpoint implements HttpService {
         } catch (RuntimeException e) {
             result = new SseRelay.Result(SseRelay.CLIENT_CLOSED, Usage.UNKNOWN); // closing a dead connection
         }
-        AccessLog.record(action, request.user(), result.code(), 200, millisSince(start), result.usage());
+        AccessLog.record("v1", action, request.user(), request.upstreamModel(), result.code(), 200, millisSince(start),
+                result.usage());
     }
 
     /** A bug: logged with its stack trace, answered in OpenAI's shape (not Helidon's plain-text 500). */
-    private static void internal(ServerResponse res, long start, String action, String user, RuntimeException e) {
+    private static void internal(ServerResponse res, long start, String action, ChatRequest request, RuntimeException e) {
         LOG.error("unexpected failure in {}", action, e);
         if (!res.isSent()) {
-            fail(res, start, action, user, new OpenAiError(500, ErrorCode.INTERNAL, "internal error ("
+            fail(res, start, action, request, new OpenAiError(500, ErrorCode.INTERNAL, "internal error ("
                     + e.getClass().getSimpleName() + "); see the sidecar log"));
         }
     }
 
-    private void notConfigured(ServerResponse res, long start, String action, String user) {
-        fail(res, start, action, user, new OpenAiError(503, ErrorCode.NOT_CONFIGURED, "No OpenAI API key is "
+    private void notConfigured(ServerResponse res, long start, String action, ChatRequest request) {
+        fail(res, start, action, request, new OpenAiError(503, ErrorCode.NOT_CONFIGURED, "No OpenAI API key is "
                 + "configured; set OPENAI_API_KEY for the sidecar and restart it"));
     }
 
-    private static void fail(ServerResponse res, long start, String action, String user, OpenAiError error) {
+    private static void fail(ServerResponse res, long start, String action, ChatRequest request, OpenAiError error) {
         if (error.status() == 429 || error.code() == ErrorCode.UNAVAILABLE) {
             res.header(HeaderNames.RETRY_AFTER, "1");
         }
         JsonReplies.send(res, error.status(), error.toJson());
-        AccessLog.record(action, user, error.code().wire(), error.status(), millisSince(start), Usage.UNKNOWN);
+        AccessLog.record("v1", action, user(request), model(request), error.code().wire(), error.status(),
+                millisSince(start), Usage.UNKNOWN);
+    }
+
+    /** The body's {@code user}; null for a request not (yet) read. */
+    private static String user(ChatRequest request) {
+        return request == null ? null : request.user();
+    }
+
+    /** The model forwarded upstream; null for a request not (yet) read. */
+    private static String model(ChatRequest request) {
+        return request == null ? null : request.upstreamModel();
     }
 
     private static long millisSince(long start) {
