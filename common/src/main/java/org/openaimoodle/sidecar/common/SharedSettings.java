@@ -30,7 +30,7 @@ public final class SharedSettings {
     /** The usage store the worker writes and {@code sidecarctl usage} reads; computed when unset. */
     public static final Setting SIDECAR_USAGE_DB = Setting.text("SIDECAR_USAGE_DB", null,
             "usage store (SQLite file); state dir /var/lib/openai-sidecar when writable, else "
-                    + "$XDG_STATE_HOME/openai-sidecar").shownAs("`<state dir>/usage.db`");
+                    + "$XDG_STATE_HOME/openai-sidecar").shownAs("<state dir>/usage.db");
 
     /** What the worker's drain may take beyond the request deadline (the last replies being written). */
     private static final Duration DRAIN_MARGIN = Duration.ofSeconds(1);
