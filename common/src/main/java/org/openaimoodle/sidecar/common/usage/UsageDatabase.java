@@ -3,7 +3,6 @@ package org.openaimoodle.sidecar.common.usage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 
@@ -55,7 +54,11 @@ public final class UsageDatabase {
             throw new SQLException("no usage store at " + file + " (nothing recorded yet, or SIDECAR_USAGE_DB "
                     + "differs from the worker's)");
         }
-        Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+        if (create) {
+            SqliteNativeLibrary.useCopyIn(file.toAbsolutePath().getParent());
+        }
+        // The driver directly, not DriverManager: that would scan every jar of the class path for drivers.
+        Connection connection = org.sqlite.JDBC.createConnection("jdbc:sqlite:" + file, new java.util.Properties());
         try (Statement statement = connection.createStatement()) {
             statement.execute("PRAGMA busy_timeout=" + BUSY_TIMEOUT_MS);
             if (create) {
