@@ -54,9 +54,7 @@ public final class UsageDatabase {
             throw new SQLException("no usage store at " + file + " (nothing recorded yet, or SIDECAR_USAGE_DB "
                     + "differs from the worker's)");
         }
-        if (create) {
-            SqliteNativeLibrary.useCopyIn(file.toAbsolutePath().getParent());
-        }
+        SqliteNativeLibrary.useCopyIn(file.toAbsolutePath().getParent());
         // The driver directly, not DriverManager: that would scan every jar of the class path for drivers.
         Connection connection = org.sqlite.JDBC.createConnection("jdbc:sqlite:" + file, new java.util.Properties());
         try (Statement statement = connection.createStatement()) {
