@@ -129,7 +129,7 @@ public final class SqliteUsageWriter implements UsageRecorder {
                 throw e;
             }
             purgeWhenDue(store);
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException | RuntimeException | LinkageError e) { // LinkageError: no native library here
             failedRecords.addAndGet(batch.size());
             closeConnection(); // the next batch opens the store afresh
             logFailure(e);
@@ -157,7 +157,7 @@ public final class SqliteUsageWriter implements UsageRecorder {
         }
     }
 
-    private void logFailure(Exception e) {
+    private void logFailure(Throwable e) {
         long now = System.nanoTime();
         if (loggedOnce && now - lastLogNanos < LOG_INTERVAL_NANOS) {
             return;
