@@ -27,6 +27,10 @@ public final class SharedSettings {
     /** Deadline of one /ai request; also bounds the worker's drain, so the supervisor's stop timeout follows it. */
     public static final Setting SIDECAR_REQUEST_TIMEOUT = Setting.duration("SIDECAR_REQUEST_TIMEOUT", "25", "0.1",
             "1h", "overall deadline of one /ai request");
+    /** The usage store the worker writes and {@code sidecarctl usage} reads; computed when unset. */
+    public static final Setting SIDECAR_USAGE_DB = Setting.text("SIDECAR_USAGE_DB", null,
+            "usage store (SQLite file); state dir /var/lib/openai-sidecar when writable, else "
+                    + "$XDG_STATE_HOME/openai-sidecar").shownAs("<state dir>/usage.db");
 
     /** What the worker's drain may take beyond the request deadline (the last replies being written). */
     private static final Duration DRAIN_MARGIN = Duration.ofSeconds(1);

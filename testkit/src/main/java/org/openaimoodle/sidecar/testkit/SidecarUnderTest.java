@@ -45,6 +45,7 @@ public final class SidecarUnderTest implements AutoCloseable {
         environment.put("SIDECAR_LOG_FILE", logFile().toString());
         environment.put("SIDECAR_PORT", String.valueOf(port));
         environment.put("SIDECAR_HOST", "127.0.0.1");
+        environment.put("SIDECAR_USAGE_DB", dir.resolve("usage.db").toString()); // not the machine's state dir
     }
 
     /** Sets one variable of the environment every command of this sidecar runs with. */

@@ -75,6 +75,7 @@ public final class WorkerUnderTest implements AutoCloseable {
         Map<String, String> all = new HashMap<>(ProcessRun.baseEnvironment());
         all.putAll(env);
         all.putIfAbsent("SIDECAR_PORT", Integer.toString(port));
+        all.putIfAbsent("SIDECAR_USAGE_DB", dir.resolve("usage.db").toString()); // not the machine's state dir
         builder.environment().clear();
         builder.environment().putAll(all);
         return new WorkerUnderTest(builder.start(), log, Integer.parseInt(all.get("SIDECAR_PORT")));

@@ -13,12 +13,15 @@ import org.openaimoodle.sidecar.worker.action.ActionService;
 import org.openaimoodle.sidecar.worker.config.CommandLineFlags;
 import org.openaimoodle.sidecar.worker.config.ConfigLoader;
 import org.openaimoodle.sidecar.worker.config.WorkerConfig;
+import org.openaimoodle.sidecar.worker.log.AccessLog;
 import org.openaimoodle.sidecar.worker.log.LogSetup;
 import org.openaimoodle.sidecar.worker.stdio.StdioMode;
 import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsClient;
 import org.openaimoodle.sidecar.worker.upstream.RetryPolicy;
 import org.openaimoodle.sidecar.worker.upstream.UpstreamTransport;
 import org.openaimoodle.sidecar.worker.upstream.UrlConnectionTransport;
+import org.openaimoodle.sidecar.worker.usage.SqliteUsageWriter;
+import org.openaimoodle.sidecar.worker.usage.UsageRecorder;
 
 /**
  * Entry point of the worker: reads flags and configuration, then runs HTTP mode ({@code --http-mode}) or
@@ -27,6 +30,9 @@ import org.openaimoodle.sidecar.worker.upstream.UrlConnectionTransport;
  * The HTTP classes are only touched in HTTP mode, so stdio mode never loads the web server.
  */
 public final class Main {
+    /** How long a worker waits for its queued usage records to be stored before it exits anyway. */
+    private static final java.time.Duration USAGE_CLOSE_BOUND = java.time.Duration.ofSeconds(1);
+
     private Main() {
     }
 
@@ -62,9 +68,15 @@ public final class Main {
                 ? org.openaimoodle.sidecar.worker.http.HttpMode.upstreamTransport(config)
                 : new UrlConnectionTransport(config.connectTimeout(), config.maxUpstreamReplyBytes());
         ActionService service = service(config, transport);
+        UsageRecorder usage = new SqliteUsageWriter(config.usageDb(), config.usageRetentionDays());
+        AccessLog.recordUsageTo(usage);
         if (!config.httpMode()) {
-            System.exit(StdioMode.run(service, System.in, stdout, config.maxBodyBytes()));
+            int exit = StdioMode.run(service, System.in, stdout, config.maxBodyBytes());
+            usage.close(USAGE_CLOSE_BOUND); // the replies are out; the store gets a bounded moment, then exit
+            System.exit(exit);
         }
+        // Records still queued when the worker stops get the same bounded moment as stdio's.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> usage.close(USAGE_CLOSE_BOUND), "usage-close"));
         try {
             org.openaimoodle.sidecar.worker.http.HttpMode.start(config, service, transport);
         } catch (org.openaimoodle.sidecar.worker.http.PortUnavailableException e) {

@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
         versionProvider = VersionCommand.Provider.class,
         description = "Runs and manages the openai-moodle-sidecar supervisor and its worker.",
         subcommands = {RunCommand.class, StartCommand.class, StopCommand.class, RestartCommand.class,
-                StatusCommand.class, CheckCommand.class, LogsCommand.class, ReopenLogsCommand.class,
+                StatusCommand.class, CheckCommand.class, LogsCommand.class, ReopenLogsCommand.class, UsageCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Settings: environment variables (SIDECAR_PORT, SIDECAR_LOG_FILE, ...)",
                 "or a YAML file with the same keys (--config FILE or SIDECAR_CONFIG).",

@@ -9,6 +9,8 @@ import java.util.Map;
 
 import org.openaimoodle.sidecar.common.ConfigException;
 import org.openaimoodle.sidecar.common.ConfigSources;
+import org.openaimoodle.sidecar.common.usage.UsageStoreLocation;
+import org.openaimoodle.sidecar.supervisor.usage.Prices;
 import org.openaimoodle.sidecar.common.SharedSettings;
 
 /**
@@ -53,6 +55,10 @@ public final class ConfigLoader {
                 sources.optionalText(OPENAI_API_KEY),
                 sources.optionalText(SIDECAR_TOKEN),
                 sources.text(OPENAI_BASE_URL),
+                UsageStoreLocation.path(sources.optionalText(SIDECAR_USAGE_DB), environment),
+                sources.parsed(SIDECAR_PRICES, () -> Prices.parse(sources.list(SIDECAR_PRICES)),
+                        "comma-separated model=prompt/completion entries in USD per million tokens, "
+                                + "e.g. gpt-4o-mini=0.15/0.60"),
                 sources.configFile());
     }
 

@@ -44,6 +44,8 @@ import org.openaimoodle.sidecar.common.SharedSettings;
  * @param apiKey         {@code OPENAI_API_KEY}: never used by the supervisor except to mask it in logs
  * @param token          {@code SIDECAR_TOKEN}: only masked in logs
  * @param baseUrl        {@code OPENAI_BASE_URL}: only its credentials are masked in logs
+ * @param usageDb        {@code SIDECAR_USAGE_DB}: the usage store {@code sidecarctl usage} reads
+ * @param prices         {@code SIDECAR_PRICES}: the report's cost per model
  * @param configFile     {@code --config FILE} or {@code SIDECAR_CONFIG}: the optional YAML file, passed
  *                       on to the worker
  */
@@ -65,6 +67,8 @@ public record SupervisorConfig(
         Optional<String> apiKey,
         Optional<String> token,
         String baseUrl,
+        Path usageDb,
+        org.openaimoodle.sidecar.supervisor.usage.Prices prices,
         Optional<Path> configFile) {
 
     /** The default log file; also where logrotate's configuration points. */

@@ -41,6 +41,9 @@ public final class SupervisorSettings {
             SHORTEST, LONGEST, "health after which the delay starts again at the initial one"));
     public static final Setting SIDECAR_WORKER_COMMAND = TABLE.add(Setting.words("SIDECAR_WORKER_COMMAND", null,
             "the worker command").shownAs("<launcher dir>/openai-moodle-sidecar --http-mode"));
+    public static final Setting SIDECAR_USAGE_DB = TABLE.add(SharedSettings.SIDECAR_USAGE_DB);
+    public static final Setting SIDECAR_PRICES = TABLE.add(Setting.list("SIDECAR_PRICES", null,
+            "gpt-4o-mini=0.15/0.60,…: USD per million prompt/completion tokens, for the usage report's cost"));
     public static final Setting SIDECAR_CONFIG = TABLE.add(SharedSettings.SIDECAR_CONFIG);
     public static final Setting OPENAI_API_KEY = TABLE.add(SharedSettings.OPENAI_API_KEY);
     public static final Setting SIDECAR_TOKEN = TABLE.add(SharedSettings.SIDECAR_TOKEN);

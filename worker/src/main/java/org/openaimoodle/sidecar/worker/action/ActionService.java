@@ -55,6 +55,11 @@ public final class ActionService {
         return costs;
     }
 
+    /** @return the model the actions send upstream (OPENAI_MODEL), for the usage record */
+    public String model() {
+        return config.model();
+    }
+
     /** @return the upstream client (one per process, shared with /v1), empty when no API key is configured */
     public Optional<ChatCompletionsClient> client() {
         return client;

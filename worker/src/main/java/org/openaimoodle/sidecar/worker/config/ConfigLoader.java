@@ -9,6 +9,7 @@ import org.openaimoodle.sidecar.common.ConfigException;
 import org.openaimoodle.sidecar.common.ConfigSources;
 import org.openaimoodle.sidecar.common.Setting;
 import org.openaimoodle.sidecar.worker.limits.LimitSpec;
+import org.openaimoodle.sidecar.common.usage.UsageStoreLocation;
 import org.openaimoodle.sidecar.worker.memory.MemoryBudget;
 import org.openaimoodle.sidecar.worker.openai.ModelAliases;
 import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsUrl;
@@ -61,6 +62,8 @@ public final class ConfigLoader {
                 sources.list(SIDECAR_CACHE_ACTIONS),
                 sources.duration(SIDECAR_CACHE_TTL),
                 sources.integer(SIDECAR_CACHE_MAX_ENTRIES),
+                UsageStoreLocation.path(sources.optionalText(SIDECAR_USAGE_DB), env),
+                sources.integer(SIDECAR_USAGE_RETENTION_DAYS),
                 new Prompts(
                         sources.optionalText(SIDECAR_PROMPT_CHAT_SYSTEM).orElse(original.chatSystem()),
                         sources.optionalText(SIDECAR_PROMPT_SUMMARIZE_SYSTEM).orElse(original.summarizeSystem()),

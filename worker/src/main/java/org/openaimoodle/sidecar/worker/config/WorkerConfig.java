@@ -60,6 +60,9 @@ import org.openaimoodle.sidecar.worker.openai.ModelAliases;
  * @param cacheActions         {@code SIDECAR_CACHE_ACTIONS}: actions whose replies are shared across users
  * @param cacheTtl             {@code SIDECAR_CACHE_TTL} (default 24 h, 0 = no cache): how long a reply is served
  * @param cacheMaxEntries      {@code SIDECAR_CACHE_MAX_ENTRIES} (default 10000): replies cached at most
+ * @param usageDb              {@code SIDECAR_USAGE_DB} (default {@code <state dir>/usage.db}): the usage store
+ * @param usageRetentionDays   {@code SIDECAR_USAGE_RETENTION_DAYS} (default 90, 1 to 36500): older usage records
+ *                             are deleted when the store is opened and daily after
  * @param prompts              the action prompts ({@code SIDECAR_PROMPT_*})
  * @param httpMode             {@code --http-mode}: serve HTTP instead of stdio
  * @param supervised           {@code SIDECAR_SUPERVISED=1}: started by the supervisor (no log timestamps,
@@ -93,6 +96,8 @@ public record WorkerConfig(
         java.util.List<String> cacheActions,
         Duration cacheTtl,
         int cacheMaxEntries,
+        java.nio.file.Path usageDb,
+        int usageRetentionDays,
         Prompts prompts,
         boolean httpMode,
         boolean supervised) {

@@ -63,6 +63,9 @@ public final class WorkerSettings {
             "365d", "how long a cached reply is served; 0 turns the cache off"));
     public static final Setting SIDECAR_CACHE_MAX_ENTRIES = TABLE.add(Setting.integer("SIDECAR_CACHE_MAX_ENTRIES",
             10_000, 1, 1_000_000, "replies cached at most (and at most a tenth of the heap)"));
+    public static final Setting SIDECAR_USAGE_DB = TABLE.add(SharedSettings.SIDECAR_USAGE_DB);
+    public static final Setting SIDECAR_USAGE_RETENTION_DAYS = TABLE.add(Setting.integer(
+            "SIDECAR_USAGE_RETENTION_DAYS", 90, 1, 36_500, "usage records older than this many days are deleted"));
     public static final Setting SIDECAR_PROMPT_CHAT_SYSTEM = TABLE.add(Setting.text("SIDECAR_PROMPT_CHAT_SYSTEM",
             null, "chat's system prompt").shownAs("the original"));
     public static final Setting SIDECAR_PROMPT_SUMMARIZE_SYSTEM = TABLE.add(Setting.text(

@@ -42,10 +42,10 @@ final class AiEndpoint implements HttpService {
                 });
     }
 
-    private static void answer(ServerResponse res, long start, Outcome outcome, int status, Reply reply) {
+    private void answer(ServerResponse res, long start, Outcome outcome, int status, Reply reply) {
         JsonReplies.send(res, status, reply.toJson());
-        AccessLog.record(outcome == null ? null : outcome.action(), outcome == null ? null : outcome.userId(),
-                reply.outcome(), status, (System.nanoTime() - start) / 1_000_000,
+        AccessLog.record("ai", outcome == null ? null : outcome.action(), outcome == null ? null : outcome.userId(),
+                outcome == null ? null : service.model(), reply.outcome(), status, (System.nanoTime() - start) / 1_000_000,
                 outcome == null ? Usage.UNKNOWN : outcome.usage());
     }
 }

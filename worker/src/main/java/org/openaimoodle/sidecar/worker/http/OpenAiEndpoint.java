@@ -107,7 +107,7 @@ final class OpenAiEndpoint implements HttpService {
                 return;
             }
             if (client.isEmpty()) {
-                notConfigured(res, start, action, request.user());
+                notConfigured(res, start, action, request);
                 return;
             }
             Deadline deadline = Deadline.after(requestTimeout);
@@ -123,17 +123,17 @@ final class OpenAiEndpoint implements HttpService {
                             .forward(request.upstreamBody(), deadline))), forwarded -> forwarded.answer().ok(),
                             Forwarded::totalTokens);
                     Forwarded forwarded = served.value();
-                    whole(res, start, action, request.user(), forwarded.answer(),
+                    whole(res, start, action, request, forwarded.answer(),
                             served.cached() ? new Usage(0, 0) : forwarded.usage());
                 }
             } catch (QuotaExceeded e) {
                 res.header(HeaderNames.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
-                fail(res, start, action, request.user(), new OpenAiError(429, ErrorCode.QUOTA_EXCEEDED,
+                fail(res, start, action, request, new OpenAiError(429, ErrorCode.QUOTA_EXCEEDED,
                         e.getMessage()));
             } catch (UpstreamException e) {
-                fail(res, start, action, request.user(), OpenAiError.of(e));
+                fail(res, start, action, request, OpenAiError.of(e));
             } catch (RuntimeException e) {
-                internal(res, start, action, request.user(), e);
+                internal(res, start, action, request, e);
             }
         });
     }
@@ -214,18 +214,18 @@ final class OpenAiEndpoint implements HttpService {
     }
 
     /** A whole answer: 2xx and OpenAI-shaped 4xx errors pass through, anything else is the sidecar's 502. */
-    private void whole(ServerResponse res, long start, String action, String user, TransportResponse answer,
+    private void whole(ServerResponse res, long start, String action, ChatRequest request, TransportResponse answer,
                        Usage usage) {
         boolean passOn = answer.ok() || (answer.status() < 500 && client.get().upstreamMessage(answer).isPresent());
         if (!passOn) {
-            fail(res, start, action, user, OpenAiError.of(client.get().statusFailure(answer, 1)));
+            fail(res, start, action, request, OpenAiError.of(client.get().statusFailure(answer, 1)));
             return;
         }
         res.status(Status.create(answer.status()));
         res.header(HeaderNames.CONTENT_TYPE, answer.header("content-type").orElse("application/json"));
         res.send(answer.body());
         String code = answer.ok() ? "ok" : OpenAiError.of(client.get().statusFailure(answer, 1)).code().wire();
-        AccessLog.record(action, user, code, answer.status(), millisSince(start), usage);
+        AccessLog.record("v1", action, user(request), model(request), code, answer.status(), millisSince(start), usage);
     }
 
     private void stream(ServerResponse res, long start, String action, ChatRequest request, TransportResponse answer)
@@ -234,7 +234,7 @@ final class OpenAiEndpoint implements HttpService {
         if (answer.stream() == null) {
             Forwarded forwarded = Forwarded.of(answer);
             costs.charge(user, forwarded.totalTokens());
-            whole(res, start, action, request.user(), answer, forwarded.usage());
+            whole(res, start, action, request, answer, forwarded.usage());
             return;
         }
         res.status(Status.OK_200);
@@ -247,30 +247,42 @@ final class OpenAiEndpoint implements HttpService {
             result = new SseRelay.Result(SseRelay.CLIENT_CLOSED, Usage.UNKNOWN); // closing a dead connection
         }
         costs.charge(user, new Forwarded(answer, result.usage()).totalTokens());
-        AccessLog.record(action, request.user(), result.code(), 200, millisSince(start), result.usage());
+        AccessLog.record("v1", action, request.user(), request.upstreamModel(), result.code(), 200, millisSince(start),
+                result.usage());
     }
 
     /** A bug: logged with its stack trace, answered in OpenAI's shape (not Helidon's plain-text 500). */
-    private static void internal(ServerResponse res, long start, String action, String user, RuntimeException e) {
+    private static void internal(ServerResponse res, long start, String action, ChatRequest request, RuntimeException e) {
         LOG.error("unexpected failure in {}", action, e);
         if (!res.isSent()) {
-            fail(res, start, action, user, new OpenAiError(500, ErrorCode.INTERNAL, "internal error ("
+            fail(res, start, action, request, new OpenAiError(500, ErrorCode.INTERNAL, "internal error ("
                     + e.getClass().getSimpleName() + "); see the sidecar log"));
         }
     }
 
-    private void notConfigured(ServerResponse res, long start, String action, String user) {
-        fail(res, start, action, user, new OpenAiError(503, ErrorCode.NOT_CONFIGURED, "No OpenAI API key is "
+    private void notConfigured(ServerResponse res, long start, String action, ChatRequest request) {
+        fail(res, start, action, request, new OpenAiError(503, ErrorCode.NOT_CONFIGURED, "No OpenAI API key is "
                 + "configured; set OPENAI_API_KEY for the sidecar and restart it"));
     }
 
-    private static void fail(ServerResponse res, long start, String action, String user, OpenAiError error) {
+    private static void fail(ServerResponse res, long start, String action, ChatRequest request, OpenAiError error) {
         boolean retrySoon = error.status() == 429 || error.code() == ErrorCode.UNAVAILABLE;
         if (retrySoon && error.code() != ErrorCode.QUOTA_EXCEEDED) { // a refused quota names its own wait
             res.header(HeaderNames.RETRY_AFTER, "1");
         }
         JsonReplies.send(res, error.status(), error.toJson());
-        AccessLog.record(action, user, error.code().wire(), error.status(), millisSince(start), Usage.UNKNOWN);
+        AccessLog.record("v1", action, user(request), model(request), error.code().wire(), error.status(),
+                millisSince(start), Usage.UNKNOWN);
+    }
+
+    /** The body's {@code user}; null for a request not (yet) read. */
+    private static String user(ChatRequest request) {
+        return request == null ? null : request.user();
+    }
+
+    /** The model forwarded upstream; null for a request not (yet) read. */
+    private static String model(ChatRequest request) {
+        return request == null ? null : request.upstreamModel();
     }
 
     private static long millisSince(long start) {

@@ -1,34 +1,51 @@
 package org.openaimoodle.sidecar.worker.log;
 
 import org.openaimoodle.sidecar.worker.upstream.Usage;
+import org.openaimoodle.sidecar.worker.usage.UsageRecord;
+import org.openaimoodle.sidecar.worker.usage.UsageRecorder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One line per /ai and /v1 request, in HTTP and stdio mode alike (docs/internals.md):
  * {@code INFO access: action=chat user_id=42 code=ok status=200 duration_ms=812 prompt_tokens=25
- * completion_tokens=130} ({@code -} for tokens the upstream did not report).
+ * completion_tokens=130} ({@code -} for tokens the upstream did not report). The same call hands the
+ * request's {@link UsageRecord} to the installed {@link UsageRecorder}, so every logged request is accounted
+ * and no endpoint has a second call to forget.
  */
 public final class AccessLog {
     private static final Logger LOG = LoggerFactory.getLogger("access");
     private static final int MAX_FIELD = 64;
 
+    private static volatile UsageRecorder usage = UsageRecorder.NONE;
+
     private AccessLog() {
     }
 
+    /** @param recorder where the usage of every request recorded from now on goes (the worker's store) */
+    public static void recordUsageTo(UsageRecorder recorder) {
+        usage = recorder;
+    }
+
     /**
+     * @param endpoint   {@code ai}, {@code v1} or {@code stdio}
      * @param action     the requested action as sent, or null
      * @param userId     the user id as sent, or null
+     * @param model      the model sent upstream, or null when none was
      * @param code       {@code ok} or the error code
      * @param status     the HTTP status the reply has (or would have over HTTP)
      * @param durationMs time from request to reply
      * @param usage      the tokens the upstream counted
      */
-    public static void record(String action, String userId, String code, int status, long durationMs,
-                              Usage usage) {
+    public static void record(String endpoint, String action, String userId, String model, String code, int status,
+                              long durationMs, Usage usage) {
         LOG.info("action={} user_id={} code={} status={} duration_ms={} prompt_tokens={} completion_tokens={}",
                 field(action), field(userId), code, status, durationMs, count(usage.promptTokens()),
                 count(usage.completionTokens()));
+        AccessLog.usage.record(new UsageRecord(System.currentTimeMillis(),
+                userId == null || userId.isEmpty() ? UsageRecord.ANONYMOUS : userId, endpoint,
+                action == null ? "-" : action, model == null ? "-" : model, Math.max(0, usage.promptTokens()),
+                Math.max(0, usage.completionTokens()), false, code, durationMs));
     }
 
     private static String count(long tokens) {

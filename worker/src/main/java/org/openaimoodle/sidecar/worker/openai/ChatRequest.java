@@ -17,11 +17,12 @@ import org.openaimoodle.sidecar.worker.json.Json;
  *
  * @param upstreamBody     what to send upstream
  * @param model            the model the client asked for, or null
+ * @param upstreamModel    the model sent upstream: the alias when one replaced it, else {@code model}
  * @param user             the body's {@code user} (Moodle: a hash of site and user id), or null
  * @param stream           whether the client asked for a stream ({@code "stream": true})
  * @param clientWantsUsage whether the client itself asked for the usage chunk of a stream
  */
-public record ChatRequest(byte[] upstreamBody, String model, String user, boolean stream, boolean clientWantsUsage) {
+public record ChatRequest(byte[] upstreamBody, String model, String upstreamModel, String user, boolean stream, boolean clientWantsUsage) {
 
     /** The body is not a JSON object: 400 {@code invalid_json}. */
     public static final class NotAnObject extends Exception {
@@ -52,11 +53,11 @@ public record ChatRequest(byte[] upstreamBody, String model, String user, boolea
         boolean wantsUsage = Boolean.TRUE.equals(Json.path(root, "stream_options", "include_usage"));
         Optional<String> alias = model == null ? Optional.empty() : aliases.replacement(model);
         if (alias.isEmpty() && (!stream || wantsUsage)) {
-            return new ChatRequest(body, model, user, stream, wantsUsage);
+            return new ChatRequest(body, model, model, user, stream, wantsUsage);
         }
         try {
             byte[] rewritten = Json.rewrite(body, (in, out) -> copy(in, out, alias.orElse(null), stream));
-            return new ChatRequest(rewritten, model, user, stream, wantsUsage);
+            return new ChatRequest(rewritten, model, alias.orElse(model), user, stream, wantsUsage);
         } catch (IOException e) {
             throw new NotAnObject(); // parsed once already; cannot happen
         }

@@ -53,7 +53,8 @@ public final class StdioMode {
             replies.writeBytes(outcome.reply().toJson());
             replies.write('\n');
             replies.flush();
-            AccessLog.record(outcome.action(), outcome.userId(), outcome.reply().outcome(),
+            AccessLog.record("stdio", outcome.action(), outcome.userId(), outcome.action() == null ? null
+                            : service.model(), outcome.reply().outcome(),
                     ReplyStatus.of(outcome.reply()),
                     (System.nanoTime() - start) / 1_000_000, outcome.usage());
         }

@@ -116,6 +116,9 @@ class OpenAiEndpointIT {
     void accessLineCarriesThePerActionLabelTheUserAndTheTokens() throws Exception {
         moodle("/moodle/generate_text/v1/chat/completions", moodle45Body());
         worker.post("/v1/chat/completions", moodle45Body());
+        // The access line follows the reply: wait for the second one rather than race it.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> Pattern.compile(
+                "access: action=v1 user_id=" + MOODLE_USER + " code=ok").matcher(worker.log()).find());
         String lines = worker.log();
         assertTrue(Pattern.compile("access: action=moodle/generate_text user_id=" + MOODLE_USER
                 + " code=ok status=200 duration_ms=\\d+ prompt_tokens=10 completion_tokens=5").matcher(lines).find(),

@@ -39,6 +39,7 @@ class ChatRequestTest {
         ChatRequest request = ChatRequest.parse(body, ModelAliases.NONE);
         assertSame(body, request.upstreamBody());
         assertEquals("u", request.user());
+        assertEquals("m", request.upstreamModel());
         assertFalse(request.stream());
     }
 
@@ -48,6 +49,7 @@ class ChatRequestTest {
                 ALIASES);
         assertEquals("{\"model\":\"adorsys\",\"top_p\":0.10,\"n\":1e2,\"x\":{\"model\":\"gpt-4o\"}}", upstream(request));
         assertEquals("gpt-4o", request.model());
+        assertEquals("adorsys", request.upstreamModel(), "the usage record names the model sent upstream");
     }
 
     @Test

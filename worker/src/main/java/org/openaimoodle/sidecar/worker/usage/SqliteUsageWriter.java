@@ -1,0 +1,182 @@
+package org.openaimoodle.sidecar.worker.usage;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.openaimoodle.sidecar.common.usage.UsageDatabase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps usage records in the SQLite store off the request path: {@link #record} only offers to a bounded queue;
+ * one daemon thread opens the store on the first record (so the driver is loaded after the first reply, not
+ * before it), and inserts what has queued up in one transaction. A store that fails costs nothing but its
+ * records: failures are counted and logged at most once a minute, a full queue drops (and counts) records, and
+ * the next batch tries the store again (the disk may have room by then).
+ */
+public final class SqliteUsageWriter implements UsageRecorder {
+    private static final Logger LOG = LoggerFactory.getLogger("usage");
+    /** Records waiting for the writer; beyond this a burst against a slow or broken store is dropped. */
+    static final int QUEUE_CAPACITY = 10_000;
+    private static final int MAX_BATCH = 500;
+    private static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+    private static final long PURGE_INTERVAL_MS = TimeUnit.DAYS.toMillis(1);
+    private static final UsageRecord END = new UsageRecord(0, "", "", "", "", 0, 0, false, "", 0);
+    private static final String INSERT = "INSERT INTO usage (time_ms, user, endpoint, action, model, prompt_tokens, "
+            + "completion_tokens, cached, code, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+    private final Path file;
+    private final int retentionDays;
+    private final BlockingQueue<UsageRecord> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    private final AtomicLong failedRecords = new AtomicLong();
+    private final AtomicLong droppedRecords = new AtomicLong();
+    private final Thread thread;
+    private Connection connection;
+    private long lastPurgeMs;
+    private long lastLogNanos;
+    private boolean loggedOnce;
+
+    /**
+     * @param file          the store (SIDECAR_USAGE_DB)
+     * @param retentionDays records older than this are deleted when the store is opened and daily after
+     */
+    public SqliteUsageWriter(Path file, int retentionDays) {
+        this.file = file;
+        this.retentionDays = retentionDays;
+        this.thread = Thread.ofPlatform().daemon().name("usage-writer").unstarted(this::run);
+        thread.start();
+    }
+
+    @Override
+    public void record(UsageRecord record) {
+        if (!queue.offer(record)) {
+            droppedRecords.incrementAndGet();
+        }
+    }
+
+    @Override
+    public void close(Duration bound) {
+        if (!queue.offer(END)) {
+            droppedRecords.incrementAndGet(); // full: the writer is behind; what it writes within the bound counts
+        }
+        try {
+            thread.join(bound);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** @return records that reached the writer but could not be stored (for the metrics issue) */
+    public long failedRecords() {
+        return failedRecords.get();
+    }
+
+    /** @return records dropped because the queue was full */
+    public long droppedRecords() {
+        return droppedRecords.get();
+    }
+
+    private void run() {
+        List<UsageRecord> batch = new ArrayList<>(MAX_BATCH);
+        boolean end = false;
+        while (!end) {
+            try {
+                batch.add(queue.take());
+            } catch (InterruptedException e) {
+                return;
+            }
+            queue.drainTo(batch, MAX_BATCH - 1);
+            end = batch.remove(END);
+            if (!batch.isEmpty()) {
+                write(batch);
+            }
+            batch.clear();
+        }
+        closeConnection();
+    }
+
+    private void write(List<UsageRecord> batch) {
+        try {
+            Connection store = store();
+            store.setAutoCommit(false);
+            try (PreparedStatement insert = store.prepareStatement(INSERT)) {
+                for (UsageRecord r : batch) {
+                    insert.setLong(1, r.timeMs());
+                    insert.setString(2, r.user());
+                    insert.setString(3, r.endpoint());
+                    insert.setString(4, r.action());
+                    insert.setString(5, r.model());
+                    insert.setLong(6, r.promptTokens());
+                    insert.setLong(7, r.completionTokens());
+                    insert.setInt(8, r.cached() ? 1 : 0);
+                    insert.setString(9, r.code());
+                    insert.setLong(10, r.durationMs());
+                    insert.addBatch();
+                }
+                insert.executeBatch();
+                store.commit();
+            } catch (SQLException e) {
+                store.rollback();
+                throw e;
+            }
+            purgeWhenDue(store);
+        } catch (SQLException | RuntimeException | LinkageError e) { // LinkageError: no native library here
+            failedRecords.addAndGet(batch.size());
+            closeConnection(); // the next batch opens the store afresh
+            logFailure(e);
+        }
+    }
+
+    private Connection store() throws SQLException {
+        if (connection == null) {
+            connection = UsageDatabase.open(file, true);
+            lastPurgeMs = 0;
+        }
+        return connection;
+    }
+
+    private void purgeWhenDue(Connection store) throws SQLException {
+        long now = System.currentTimeMillis();
+        if (now - lastPurgeMs < PURGE_INTERVAL_MS) {
+            return;
+        }
+        lastPurgeMs = now;
+        store.setAutoCommit(true);
+        try (PreparedStatement delete = store.prepareStatement("DELETE FROM usage WHERE time_ms < ?")) {
+            delete.setLong(1, now - TimeUnit.DAYS.toMillis(retentionDays));
+            delete.executeUpdate();
+        }
+    }
+
+    private void logFailure(Throwable e) {
+        long now = System.nanoTime();
+        if (loggedOnce && now - lastLogNanos < LOG_INTERVAL_NANOS) {
+            return;
+        }
+        loggedOnce = true;
+        lastLogNanos = now;
+        LOG.warn("usage store {} failed ({}); requests are served, their usage is not recorded "
+                        + "({} records lost so far, {} dropped); check SIDECAR_USAGE_DB, the disk and its permissions",
+                file, e.getMessage(), failedRecords.get(), droppedRecords.get());
+    }
+
+    private void closeConnection() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                // closing a broken store: nothing more to lose
+            }
+            connection = null;
+        }
+    }
+}

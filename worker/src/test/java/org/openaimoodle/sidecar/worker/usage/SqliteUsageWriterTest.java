@@ -1,0 +1,63 @@
+package org.openaimoodle.sidecar.worker.usage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openaimoodle.sidecar.common.usage.UsageDatabase;
+
+/** The writer against a real SQLite file. */
+class SqliteUsageWriterTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void recordsAreStoredAsGivenAndOnesOlderThanTheRetentionAreDeleted() throws SQLException {
+        Path file = dir.resolve("state/usage.db");
+        long now = System.currentTimeMillis();
+        SqliteUsageWriter writer = new SqliteUsageWriter(file, 90);
+        writer.record(new UsageRecord(now - TimeUnit.DAYS.toMillis(91), "old", "ai", "chat", "m", 1, 1, false, "ok", 1));
+        writer.record(new UsageRecord(now, "42", "v1", "v1", "gpt-4o-mini", 10, 5, true, "ok", 12));
+        writer.close(Duration.ofSeconds(10));
+        try (Connection store = UsageDatabase.open(file, false);
+             ResultSet rows = store.createStatement().executeQuery("SELECT * FROM usage")) {
+            List<String> found = new ArrayList<>();
+            while (rows.next()) {
+                found.add(rows.getLong("time_ms") + " " + rows.getString("user") + " " + rows.getString("endpoint")
+                        + " " + rows.getString("action") + " " + rows.getString("model") + " "
+                        + rows.getLong("prompt_tokens") + " " + rows.getLong("completion_tokens") + " "
+                        + rows.getInt("cached") + " " + rows.getString("code") + " " + rows.getLong("duration_ms"));
+            }
+            assertEquals(List.of(now + " 42 v1 v1 gpt-4o-mini 10 5 1 ok 12"), found);
+        }
+        assertEquals(0, writer.failedRecords());
+        assertEquals(0, writer.droppedRecords());
+    }
+
+    @Test
+    void aStoreThatCannotBeOpenedCountsItsRecordsAsFailed() throws Exception {
+        Path plainFile = java.nio.file.Files.writeString(dir.resolve("plain"), "x");
+        SqliteUsageWriter writer = new SqliteUsageWriter(plainFile.resolve("usage.db"), 90);
+        writer.record(new UsageRecord(1, "u", "ai", "chat", "m", 1, 1, false, "ok", 1));
+        writer.close(Duration.ofSeconds(10));
+        assertEquals(1, writer.failedRecords());
+    }
+
+    @Test
+    void clientTextsAreCut() {
+        UsageRecord record = new UsageRecord(1, "u".repeat(5000), "ai", "a".repeat(300), "m".repeat(257), 0, 0,
+                false, "ok", 0);
+        assertEquals(UsageRecord.MAX_TEXT, record.user().length());
+        assertEquals(UsageRecord.MAX_TEXT, record.action().length());
+        assertEquals(UsageRecord.MAX_TEXT, record.model().length());
+    }
+}
