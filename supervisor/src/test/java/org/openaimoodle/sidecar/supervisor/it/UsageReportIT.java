@@ -58,7 +58,10 @@ class UsageReportIT {
         upstream = FakeUpstream.start();
         sidecar = new SidecarUnderTest(dir).withFakeKey(upstream.baseUrl())
                 .with("SIDECAR_USAGE_DB", dir.resolve("state/usage.db").toString())
-                .with("SIDECAR_PRICES", "gpt-4o-mini=1000/2000,other=1/1");
+                .with("SIDECAR_PRICES", "gpt-4o-mini=1000/2000,other=1/1")
+                // Every request reaches the upstream here: the report is checked against its counts, and the
+                // shared cache (on by default for summarize) would answer the second identical summarize itself.
+                .with("SIDECAR_CACHE_TTL", "0");
         sidecar.start();
         for (int i = 0; i < 3; i++) {
             assertOk(post("/ai", "{\"action\":\"chat\",\"content\":\"hi\",\"user_id\":1}"));
