@@ -94,8 +94,9 @@ class ReplyCacheIT {
         assertEquals(200, first.statusCode(), first.body());
         assertEquals(first.body(), second.body());
         assertEquals(1, fixture.upstream().received().size());
-        assertTrue(fixture.worker().log().contains("action=moodle/summarise_text user_id=hash-b code=ok status=200"),
-                fixture.worker().log());
+        // The access line follows the reply: wait for it rather than race the asynchronous log.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> fixture.worker().log()
+                .contains("action=moodle/summarise_text user_id=hash-b code=ok status=200"));
     }
 
     @Test
