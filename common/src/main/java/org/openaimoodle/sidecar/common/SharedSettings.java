@@ -31,6 +31,9 @@ public final class SharedSettings {
     public static final Setting SIDECAR_USAGE_DB = Setting.text("SIDECAR_USAGE_DB", null,
             "usage store (SQLite file); state dir /var/lib/openai-sidecar when writable, else "
                     + "$XDG_STATE_HOME/openai-sidecar").shownAs("<state dir>/usage.db");
+    /** The id the supervisor gives each worker it starts; the worker echoes it in its /health answer. */
+    public static final Setting SIDECAR_WORKER_ID = Setting.text("SIDECAR_WORKER_ID", null,
+            "set by the supervisor for each worker; /health echoes it in X-Sidecar-Worker-Id").shownAs("unset");
 
     /** What the worker's drain may take beyond the request deadline (the last replies being written). */
     private static final Duration DRAIN_MARGIN = Duration.ofSeconds(1);

@@ -10,16 +10,18 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 
+import org.openaimoodle.sidecar.common.SharedSettings;
+
 /**
  * {@code GET /health} over a plain socket with one overall timeout. A full HTTP client would cost the
  * supervisor start-up time and memory for the one request it ever makes; the status line and headers are
  * all a probe needs. Healthy means status 200 <em>from our worker</em>: the supervisor gives each worker a
- * random id ({@value #WORKER_ID_VARIABLE}) that the worker echoes in the {@value #WORKER_ID_HEADER} header,
+ * random id ({@code SIDECAR_WORKER_ID}) that the worker echoes in the {@value #WORKER_ID_HEADER} header,
  * so that another process holding the port is reported as such, never taken for a healthy worker.
  */
 public final class HealthProbe {
     /** The environment variable that carries a worker's id from the supervisor to the worker. */
-    public static final String WORKER_ID_VARIABLE = "SIDECAR_WORKER_ID";
+    public static final String WORKER_ID_VARIABLE = SharedSettings.SIDECAR_WORKER_ID.name();
     /** The {@code /health} response header in which the worker echoes its id. */
     public static final String WORKER_ID_HEADER = "X-Sidecar-Worker-Id";
     /** The status line and headers read at most: a foreign server must not make us read more. */

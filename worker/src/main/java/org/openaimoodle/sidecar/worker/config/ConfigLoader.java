@@ -70,7 +70,8 @@ public final class ConfigLoader {
                         sources.optionalText(SIDECAR_PROMPT_ANALYZE_SYSTEM).orElse(original.analyzeSystem()),
                         sources.optionalText(SIDECAR_PROMPT_ANALYZE_USER).orElse(original.analyzeUserIntro())),
                 flags.httpMode(),
-                sources.bool(SIDECAR_SUPERVISED));
+                sources.bool(SIDECAR_SUPERVISED),
+                sources.optionalText(SIDECAR_WORKER_ID));
         requireBudgetFits(config, sources, Runtime.getRuntime().maxMemory());
         return config;
     }

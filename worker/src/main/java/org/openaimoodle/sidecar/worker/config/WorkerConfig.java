@@ -67,6 +67,7 @@ import org.openaimoodle.sidecar.worker.openai.ModelAliases;
  * @param httpMode             {@code --http-mode}: serve HTTP instead of stdio
  * @param supervised           {@code SIDECAR_SUPERVISED=1}: started by the supervisor (no log timestamps,
  *                             stdin EOF means the supervisor is gone)
+ * @param workerId             {@code SIDECAR_WORKER_ID}: the id the supervisor gave this worker, if any
  */
 public record WorkerConfig(
         Optional<String> apiKey,
@@ -100,7 +101,8 @@ public record WorkerConfig(
         int usageRetentionDays,
         Prompts prompts,
         boolean httpMode,
-        boolean supervised) {
+        boolean supervised,
+        Optional<String> workerId) {
 
     /** @return the masker for this configuration's secrets: API key, token, base URL credentials */
     public SecretMasker secretMasker() {

@@ -77,6 +77,7 @@ public final class WorkerSettings {
     public static final Setting SIDECAR_CONFIG = TABLE.add(SharedSettings.SIDECAR_CONFIG);
     public static final Setting SIDECAR_SUPERVISED = TABLE.add(Setting.bool("SIDECAR_SUPERVISED", false,
             "set to 1 by the supervisor: no log timestamps, stdin EOF means the supervisor is gone").shownAs("unset"));
+    public static final Setting SIDECAR_WORKER_ID = TABLE.add(SharedSettings.SIDECAR_WORKER_ID);
 
     /** Every worker setting, in order. */
     public static final List<Setting> ALL = TABLE.rows();

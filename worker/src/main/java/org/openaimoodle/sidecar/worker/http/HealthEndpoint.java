@@ -26,12 +26,16 @@ final class HealthEndpoint implements HttpService {
     private static final byte[] NO_BODY = new byte[0];
 
     private final RequestGate gate;
-    /** Only a short token goes into a header: anything else in the variable is not the supervisor's id. */
-    private final String workerId = Optional.ofNullable(System.getenv("SIDECAR_WORKER_ID"))
-            .filter(id -> id.matches("[A-Za-z0-9-]{1,64}")).orElse(null);
+    private final String workerId;
 
-    HealthEndpoint(RequestGate gate) {
+    /**
+     * @param gate     tells whether the worker drains
+     * @param workerId {@code SIDECAR_WORKER_ID}; only a short token goes into a header: anything else in the
+     *                 setting is not the supervisor's id
+     */
+    HealthEndpoint(RequestGate gate, Optional<String> workerId) {
         this.gate = gate;
+        this.workerId = workerId.filter(id -> id.matches("[A-Za-z0-9-]{1,64}")).orElse(null);
     }
 
     @Override

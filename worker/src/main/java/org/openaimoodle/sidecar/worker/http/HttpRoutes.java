@@ -25,7 +25,7 @@ public final class HttpRoutes {
         Intake intake = new Intake(gate, config.maxBodyBytes(), config.token());
         return routing
                 .addFilter(new RequestHygiene(new LocalHosts(config.host(), config.allowedHosts())))
-                .register(new HealthEndpoint(gate))
+                .register(new HealthEndpoint(gate, config.workerId()))
                 .register(new AiEndpoint(service, intake))
                 .register(new OpenAiEndpoint(intake, service.client(), service.costs(),
                         config.modelAliases(), config.requestTimeout(),
