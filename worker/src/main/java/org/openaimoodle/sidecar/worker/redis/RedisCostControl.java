@@ -21,13 +21,15 @@ import org.openaimoodle.sidecar.worker.upstream.UpstreamException;
  * is skipped), counted and logged by {@link RedisOutage}; with SIDECAR_LIMITS_FAIL_CLOSED=true they are answered
  * {@code unavailable}. Either way a request waits at most one short timeout for Redis.
  *
- * <p>This node's calls to the buckets take turns ({@link #TURN_WAIT_MS} at most): Bucket4j's compare-and-swap
- * retries when two writers meet on one key, and two hundred requests of one node meeting on a user's bucket
- * would retry for long; in turns, only the nodes meet.
+ * <p>This node's calls to the buckets take turns: Bucket4j's compare-and-swap retries when two writers meet on one
+ * key, and two hundred requests of one node meeting on a user's bucket would retry for long (and hold as many
+ * pooled connections); in turns, only the nodes meet, at the cost of one admission at a time per node (a few
+ * round trips to Redis each). A request waits for its turn at most SIDECAR_REQUEST_TIMEOUT, then is answered
+ * {@code unavailable}: a node that busy is overloaded, not cut off from Redis, so fail-open does not apply.
  */
 final class RedisCostControl implements CostControl {
-    /** Longest wait for this node's turn at the buckets before the limits count as unavailable. */
-    static final long TURN_WAIT_MS = 2_000;
+    static final String BUSY = "Usage limits busy: too many requests are waiting to be counted; try again in a "
+            + "moment";
     static final String UNAVAILABLE = "Usage limits unavailable: the sidecar cannot reach its shared store (Redis); "
             + "try again in a moment";
 
@@ -36,6 +38,7 @@ final class RedisCostControl implements CostControl {
     private final Set<String> cachedActions;
     private final RedisOutage outage;
     private final boolean failClosed;
+    private final long turnWaitNanos;
     private final ReentrantLock turn = new ReentrantLock(true);
 
     /**
@@ -44,14 +47,16 @@ final class RedisCostControl implements CostControl {
      * @param cachedActions SIDECAR_CACHE_ACTIONS
      * @param outage        where Redis failures are counted
      * @param failClosed    SIDECAR_LIMITS_FAIL_CLOSED
+     * @param turnWait      longest wait for this node's turn at the buckets (SIDECAR_REQUEST_TIMEOUT)
      */
-    RedisCostControl(UsageLimits limits, RedisReplyCache cache, java.util.Collection<String> cachedActions, RedisOutage outage,
-                     boolean failClosed) {
+    RedisCostControl(UsageLimits limits, RedisReplyCache cache, java.util.Collection<String> cachedActions,
+                     RedisOutage outage, boolean failClosed, java.time.Duration turnWait) {
         this.limits = limits;
         this.cache = cache;
         this.cachedActions = cache == null ? Set.of() : Set.copyOf(cachedActions);
         this.outage = outage;
         this.failClosed = failClosed;
+        this.turnWaitNanos = turnWait.toNanos();
     }
 
     @Override
@@ -63,16 +68,16 @@ final class RedisCostControl implements CostControl {
             refuseWhenClosed();
             return;
         }
+        if (!takeTurn()) {
+            throw new UpstreamException(UpstreamException.Kind.BUSY, BUSY, 0);
+        }
         try {
-            takeTurn();
-            try {
-                limits.admit(user);
-            } finally {
-                turn.unlock();
-            }
+            limits.admit(user);
         } catch (RuntimeException e) {
             outage.failed("limits", e);
             refuseWhenClosed();
+        } finally {
+            turn.unlock();
         }
     }
 
@@ -81,26 +86,25 @@ final class RedisCostControl implements CostControl {
         if (limits == null || tokens <= 0 || outage.paused()) {
             return;
         }
+        if (!takeTurn()) {
+            return; // an overloaded node: these tokens go uncounted rather than hold the reply back longer
+        }
         try {
-            takeTurn();
-            try {
-                limits.charge(user, tokens);
-            } finally {
-                turn.unlock();
-            }
+            limits.charge(user, tokens);
         } catch (RuntimeException e) {
             outage.failed("limits", e);
+        } finally {
+            turn.unlock();
         }
     }
 
-    private void takeTurn() {
+    /** @return whether this thread holds the turn (false after the longest wait, or when interrupted) */
+    private boolean takeTurn() {
         try {
-            if (!turn.tryLock(TURN_WAIT_MS, TimeUnit.MILLISECONDS)) {
-                throw new IllegalStateException("no turn at the shared limits within " + TURN_WAIT_MS + " ms");
-            }
+            return turn.tryLock(turnWaitNanos, TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted waiting for the shared limits", e);
+            return false;
         }
     }
 

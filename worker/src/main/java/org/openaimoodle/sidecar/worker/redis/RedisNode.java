@@ -53,7 +53,7 @@ public final class RedisNode {
         RedisReplyCache shared = local == null ? null
                 : new RedisReplyCache(redis, config.redisPrefix(), config.cacheTtl(), local, outage);
         return new RedisCostControl(limits.any() ? limits : null, shared, config.cacheActions(), outage,
-                config.limitsFailClosed());
+                config.limitsFailClosed(), config.requestTimeout());
     }
 
     /** @return the recorder that appends to the site's usage stream */
