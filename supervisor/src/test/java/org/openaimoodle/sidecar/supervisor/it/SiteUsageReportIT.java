@@ -94,6 +94,27 @@ class SiteUsageReportIT {
         assertTrue(redis.command("XLEN", "site:usage").equals(":3"), redis.command("XLEN", "site:usage"));
     }
 
+    @Test
+    void onlyTheUsageCommandsLoadTheRedisClient() throws Exception {
+        RedisServerUnderTest redis = RedisServerUnderTest.start(dir.resolve("redis"));
+        started.add(redis);
+        Path classes = dir.resolve("classes.log");
+        SidecarUnderTest sidecar = new SidecarUnderTest(java.nio.file.Files.createDirectories(dir.resolve("ctl")))
+                .with("SIDECAR_REDIS_URL", redis.url())
+                .with("SIDECAR_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes);
+        started.add(sidecar);
+        sidecar.sidecarctl("status"); // not running: its exit code does not matter here, its class loading does
+        String status = java.nio.file.Files.readString(classes);
+        assertTrue(status.contains("org.openaimoodle.sidecar.supervisor"), "class log is empty");
+        assertFalse(status.contains("redis.clients."), "sidecarctl status loaded the Redis client");
+
+        ProcessRun.Finished usage = sidecar.sidecarctl("usage", "--format", "json");
+        assertEquals(0, usage.exitCode(), usage.toString());
+        assertEquals("[]", usage.stdout().strip(), "no node has recorded anything in this Redis");
+        assertTrue(java.nio.file.Files.readString(classes).contains("redis.clients.jedis"),
+                "sidecarctl usage read Redis without its client?");
+    }
+
     private static void assertRow(JsonNode row, int calls) {
         assertEquals(calls, row.get("requests").asInt(), row.toString());
         assertEquals(10L * calls, row.get("prompt_tokens").asLong(), row.toString());
