@@ -20,8 +20,10 @@ public final class RedisOutage {
 
     private final String shown;
     private final boolean failClosed;
+    private final java.util.function.LongSupplier nanoClock;
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong lastLog = new AtomicLong();
+    private final AtomicLong warnings = new AtomicLong();
     private volatile long pausedUntil;
     private volatile boolean paused;
 
@@ -30,13 +32,19 @@ public final class RedisOutage {
      * @param failClosed SIDECAR_LIMITS_FAIL_CLOSED, for the log line's wording
      */
     RedisOutage(String shown, boolean failClosed) {
+        this(shown, failClosed, System::nanoTime);
+    }
+
+    /** @param nanoClock {@link System#nanoTime} in production, a fake one in tests */
+    RedisOutage(String shown, boolean failClosed, java.util.function.LongSupplier nanoClock) {
         this.shown = shown;
         this.failClosed = failClosed;
+        this.nanoClock = nanoClock;
     }
 
     /** @return whether Redis failed less than {@link #PAUSE_NANOS} ago, so this call should not try it */
     boolean paused() {
-        return paused && System.nanoTime() - pausedUntil < 0;
+        return paused && nanoClock.getAsLong() - pausedUntil < 0;
     }
 
     /**
@@ -45,16 +53,27 @@ public final class RedisOutage {
      */
     void failed(String what, RuntimeException e) {
         long count = failures.incrementAndGet();
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         pausedUntil = now + PAUSE_NANOS;
         paused = true;
-        long last = lastLog.get();
-        if ((count == 1 || now - last >= LOG_INTERVAL_NANOS) && lastLog.compareAndSet(last, now)) {
+        if (logDue(count, now)) {
+            warnings.incrementAndGet();
             LOG.warn("Redis at {} failed for the {} ({}: {}); {} ({} failures so far); check SIDECAR_REDIS_URL and "
                             + "that Redis runs", shown, what, e.getClass().getSimpleName(), e.getMessage(),
                     failClosed ? "requests are answered unavailable (SIDECAR_LIMITS_FAIL_CLOSED=true)"
                             : "requests are served without the shared limits and cache", count);
         }
+    }
+
+    /** @return whether this failure is the one a minute that is logged (always the first) */
+    private boolean logDue(long count, long now) {
+        long last = lastLog.get();
+        return (count == 1 || now - last >= LOG_INTERVAL_NANOS) && lastLog.compareAndSet(last, now);
+    }
+
+    /** @return warnings logged so far */
+    long warnings() {
+        return warnings.get();
     }
 
     /** @return Redis calls that failed since the start (a later /metrics reads it) */
