@@ -31,6 +31,16 @@ public final class SharedSettings {
     public static final Setting SIDECAR_USAGE_DB = Setting.text("SIDECAR_USAGE_DB", null,
             "usage store (SQLite file); state dir /var/lib/openai-sidecar when writable, else "
                     + "$XDG_STATE_HOME/openai-sidecar").shownAs("<state dir>/usage.db");
+    /**
+     * Redis shared by every sidecar of the site: limits, cache and usage; {@code sidecarctl usage} reads it. A
+     * secret setting, since the URL may carry the Redis password.
+     */
+    public static final Setting SIDECAR_REDIS_URL = Setting.secret("SIDECAR_REDIS_URL",
+            "redis://[:password@]host:port[/db] or rediss://: limits, cache and usage shared by every sidecar of "
+                    + "the site");
+    /** The prefix of every key the sidecars keep in Redis, so that several sites may share one Redis. */
+    public static final Setting SIDECAR_REDIS_PREFIX = Setting.text("SIDECAR_REDIS_PREFIX", "openai-sidecar:",
+            "key prefix in Redis");
     /** The id the supervisor gives each worker it starts; the worker echoes it in its /health answer. */
     public static final Setting SIDECAR_WORKER_ID = Setting.text("SIDECAR_WORKER_ID", null,
             "set by the supervisor for each worker; /health echoes it in X-Sidecar-Worker-Id").shownAs("unset");

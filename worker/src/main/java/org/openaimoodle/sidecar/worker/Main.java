@@ -68,7 +68,7 @@ public final class Main {
                 ? org.openaimoodle.sidecar.worker.http.HttpMode.upstreamTransport(config)
                 : new UrlConnectionTransport(config.connectTimeout(), config.maxUpstreamReplyBytes());
         ActionService service = service(config, transport);
-        UsageRecorder usage = new SqliteUsageWriter(config.usageDb(), config.usageRetentionDays());
+        UsageRecorder usage = usageRecorder(config);
         AccessLog.recordUsageTo(usage);
         if (!config.httpMode()) {
             int exit = StdioMode.run(service, System.in, stdout, config.maxBodyBytes());
@@ -97,8 +97,22 @@ public final class Main {
         Optional<ChatCompletionsClient> client = config.apiKey().map(key -> new ChatCompletionsClient(
                 transport, config.chatCompletionsUri(), key, config.model(), RetryPolicy.DEFAULT));
         // Limits and the cache are HTTP mode's: a stdio process answers one request, and must not load them.
-        return new ActionService(config, client, config.httpMode()
-                ? org.openaimoodle.sidecar.worker.limits.LocalCostControl.of(config)
-                : org.openaimoodle.sidecar.worker.limits.CostControl.NONE);
+        // With SIDECAR_REDIS_URL they are the site's, shared by every node through Redis.
+        return new ActionService(config, client, !config.httpMode()
+                ? org.openaimoodle.sidecar.worker.limits.CostControl.NONE
+                : config.redisUrl().isPresent()
+                ? org.openaimoodle.sidecar.worker.redis.RedisNode.of(config).costControl()
+                : org.openaimoodle.sidecar.worker.limits.LocalCostControl.of(config));
+    }
+
+    /**
+     * @param config the configuration
+     * @return where usage records go: the site's Redis stream for an HTTP worker with SIDECAR_REDIS_URL (so
+     *         {@code sidecarctl usage} on any node reports every node), else the SQLite store
+     */
+    static UsageRecorder usageRecorder(WorkerConfig config) {
+        return config.httpMode() && config.redisUrl().isPresent()
+                ? org.openaimoodle.sidecar.worker.redis.RedisNode.of(config).usageRecorder()
+                : new SqliteUsageWriter(config.usageDb(), config.usageRetentionDays());
     }
 }

@@ -10,7 +10,9 @@ import java.util.Optional;
 import org.openaimoodle.sidecar.common.ExitCodes;
 import org.openaimoodle.sidecar.common.usage.UsageDatabase;
 import org.openaimoodle.sidecar.supervisor.usage.ReportFormat;
+import org.openaimoodle.sidecar.supervisor.config.SupervisorConfig;
 import org.openaimoodle.sidecar.supervisor.usage.ReportPeriod;
+import org.openaimoodle.sidecar.supervisor.usage.SiteUsage;
 import org.openaimoodle.sidecar.supervisor.usage.UsageReport;
 
 import picocli.CommandLine.Command;
@@ -18,11 +20,12 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code sidecarctl usage}: requests, cached replies, tokens and cost from the usage store the worker writes
- * (SIDECAR_USAGE_DB), per user, action, model or day. Only this command and {@code usage forget} load the
- * SQLite driver; every other command starts without it.
+ * (SIDECAR_USAGE_DB), or with SIDECAR_REDIS_URL every node's records from Redis, per user, action, model or day.
+ * Only this command and {@code usage forget} load the SQLite driver and the Redis client; every other command
+ * starts without them.
  */
 @Command(name = "usage", subcommands = UsageForgetCommand.class, description = {
-        "Reports usage from SIDECAR_USAGE_DB: requests, cached, prompt_tokens, completion_tokens, cost_usd "
+        "Reports usage from SIDECAR_USAGE_DB (with SIDECAR_REDIS_URL: every node's, from Redis): requests, cached, prompt_tokens, completion_tokens, cost_usd "
                 + "(SIDECAR_PRICES) per user, action, model or day.",
         "Exit 0; 1 the store cannot be read; 2 bad options."})
 final class UsageCommand extends SidecarctlSubcommand {
@@ -64,13 +67,25 @@ final class UsageCommand extends SidecarctlSubcommand {
             System.err.println("sidecarctl usage: " + e.getMessage());
             return ExitCodes.USAGE;
         }
-        try (Connection store = UsageDatabase.open(sidecar().config().usageDb(), false)) {
+        SupervisorConfig config = sidecar().config();
+        if (config.redisUrl().isPresent()) { // every node's records, from Redis
+            try {
+                System.out.print(output.render(grouping.label(), SiteUsage.rows(config.redisUrl().get(),
+                        config.redisPrefix(), grouping, from, to, Optional.ofNullable(user), top, config.prices())));
+                return ExitCodes.OK;
+            } catch (SQLException e) {
+                System.err.println("sidecarctl usage: cannot read the site's usage records: "
+                        + config.secretMasker().scrub(e.getMessage()));
+                return ExitCodes.FAILED;
+            }
+        }
+        try (Connection store = UsageDatabase.open(config.usageDb(), false)) {
             List<UsageReport.Row> rows = UsageReport.rows(store, grouping, from, to, Optional.ofNullable(user), top,
-                    sidecar().config().prices());
+                    config.prices());
             System.out.print(output.render(grouping.label(), rows));
             return ExitCodes.OK;
         } catch (SQLException e) {
-            System.err.println("sidecarctl usage: cannot read the usage store " + sidecar().config().usageDb() + ": "
+            System.err.println("sidecarctl usage: cannot read the usage store " + config.usageDb() + ": "
                     + e.getMessage());
             return ExitCodes.FAILED;
         }

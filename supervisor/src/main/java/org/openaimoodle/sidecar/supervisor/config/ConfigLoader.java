@@ -5,10 +5,12 @@ import static org.openaimoodle.sidecar.supervisor.config.SupervisorSettings.*;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 
 import org.openaimoodle.sidecar.common.ConfigException;
 import org.openaimoodle.sidecar.common.ConfigSources;
+import org.openaimoodle.sidecar.common.redis.RedisAddress;
 import org.openaimoodle.sidecar.common.usage.UsageStoreLocation;
 import org.openaimoodle.sidecar.supervisor.usage.Prices;
 import org.openaimoodle.sidecar.common.SharedSettings;
@@ -59,6 +61,12 @@ public final class ConfigLoader {
                 sources.parsed(SIDECAR_PRICES, () -> Prices.parse(sources.list(SIDECAR_PRICES)),
                         "comma-separated model=prompt/completion entries in USD per million tokens, "
                                 + "e.g. gpt-4o-mini=0.15/0.60"),
+                sources.parsed(SIDECAR_REDIS_URL, () -> {
+                    Optional<String> url = sources.optionalText(SIDECAR_REDIS_URL);
+                    url.ifPresent(RedisAddress::parse); // no Redis class is loaded for the check
+                    return url;
+                }, RedisAddress.EXPECTED),
+                sources.text(SIDECAR_REDIS_PREFIX),
                 sources.configFile());
     }
 

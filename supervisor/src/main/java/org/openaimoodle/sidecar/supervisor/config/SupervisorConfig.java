@@ -46,6 +46,9 @@ import org.openaimoodle.sidecar.common.SharedSettings;
  * @param baseUrl        {@code OPENAI_BASE_URL}: only its credentials are masked in logs
  * @param usageDb        {@code SIDECAR_USAGE_DB}: the usage store {@code sidecarctl usage} reads
  * @param prices         {@code SIDECAR_PRICES}: the report's cost per model
+ * @param redisUrl       {@code SIDECAR_REDIS_URL} (default none): with it {@code sidecarctl usage} reports the
+ *                       whole site from Redis; a secret (it may hold the password), only masked in logs
+ * @param redisPrefix    {@code SIDECAR_REDIS_PREFIX} (default {@code openai-sidecar:}): the workers' key prefix
  * @param configFile     {@code --config FILE} or {@code SIDECAR_CONFIG}: the optional YAML file, passed
  *                       on to the worker
  */
@@ -69,6 +72,8 @@ public record SupervisorConfig(
         String baseUrl,
         Path usageDb,
         org.openaimoodle.sidecar.supervisor.usage.Prices prices,
+        Optional<String> redisUrl,
+        String redisPrefix,
         Optional<Path> configFile) {
 
     /** The default log file; also where logrotate's configuration points. */
@@ -85,11 +90,12 @@ public record SupervisorConfig(
         return "http://" + shownHost + ":" + port + "/health";
     }
 
-    /** @return the masker for the secrets the worker may print: API key, token, base URL credentials */
+    /** @return the masker for the secrets the worker may print: API key, token, base URL and Redis URL credentials */
     public SecretMasker secretMasker() {
         String[] url = SecretMasker.urlCredentials(baseUrl);
+        String[] redis = SecretMasker.urlCredentials(redisUrl.orElse(null));
         return SecretMasker.of(apiKey.orElse(null), token.orElse(null), url.length > 0 ? url[0] : null,
-                url.length > 1 ? url[1] : null);
+                url.length > 1 ? url[1] : null, redis.length > 0 ? redis[0] : null, redis.length > 1 ? redis[1] : null);
     }
 
     /**

@@ -44,6 +44,8 @@ public final class SupervisorSettings {
     public static final Setting SIDECAR_USAGE_DB = TABLE.add(SharedSettings.SIDECAR_USAGE_DB);
     public static final Setting SIDECAR_PRICES = TABLE.add(Setting.list("SIDECAR_PRICES", null,
             "gpt-4o-mini=0.15/0.60,…: USD per million prompt/completion tokens, for the usage report's cost"));
+    public static final Setting SIDECAR_REDIS_URL = TABLE.add(SharedSettings.SIDECAR_REDIS_URL);
+    public static final Setting SIDECAR_REDIS_PREFIX = TABLE.add(SharedSettings.SIDECAR_REDIS_PREFIX);
     public static final Setting SIDECAR_CONFIG = TABLE.add(SharedSettings.SIDECAR_CONFIG);
     public static final Setting OPENAI_API_KEY = TABLE.add(SharedSettings.OPENAI_API_KEY);
     public static final Setting SIDECAR_TOKEN = TABLE.add(SharedSettings.SIDECAR_TOKEN);

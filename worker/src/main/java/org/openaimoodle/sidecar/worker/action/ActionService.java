@@ -5,6 +5,7 @@ import java.util.Optional;
 
 import org.openaimoodle.sidecar.worker.cache.CacheKey;
 import org.openaimoodle.sidecar.worker.cache.ReplyCache;
+import org.openaimoodle.sidecar.worker.cache.ReplyCodec;
 import org.openaimoodle.sidecar.worker.cache.Served;
 import org.openaimoodle.sidecar.worker.config.WorkerConfig;
 import org.openaimoodle.sidecar.worker.limits.CostControl;
@@ -79,7 +80,8 @@ public final class ActionService {
         String action = request.action().name().toLowerCase(java.util.Locale.ROOT);
         CacheKey key = costs.caches(action) ? key(request, action) : null;
         try {
-            Served<Answer> served = costs.serve(CostControl.identity(request.userId()), key, () -> answer(request),
+            Served<Answer> served = costs.serve(CostControl.identity(request.userId()), key, Answer.CODEC,
+                    () -> answer(request),
                     answer -> answer.reply().success(), answer -> total(answer.usage()));
             Answer answer = served.value();
             return new Outcome(action, request.userId(), answer.reply(),
@@ -88,12 +90,39 @@ public final class ActionService {
             return Outcome.uncached(action, request.userId(), Reply.failure(ErrorCode.QUOTA_EXCEEDED,
                     e.getMessage()), Usage.UNKNOWN);
         } catch (UpstreamException e) {
-            throw new IllegalStateException("answer() reports upstream failures in its reply", e);
+            // answer() reports upstream failures in its reply: this is the limits failing closed (Redis unreachable)
+            return Outcome.uncached(action, request.userId(), Reply.failure(ErrorCode.of(e.kind()), e.getMessage()),
+                    Usage.UNKNOWN);
         }
     }
 
     /** A reply with the tokens it cost: what the shared cache holds for /ai. */
     private record Answer(Reply reply, Usage usage) implements ReplyCache.Sized {
+        /** Only successes are cached: the text and the tokens it cost. */
+        static final ReplyCodec<Answer> CODEC = new ReplyCodec<>() {
+            private static final int VERSION = 1;
+
+            @Override
+            public byte[] encode(Answer answer) {
+                return ReplyCodec.bytes(out -> {
+                    out.writeByte(VERSION);
+                    out.writeLong(answer.usage().promptTokens());
+                    out.writeLong(answer.usage().completionTokens());
+                    ReplyCodec.writeText(out, answer.reply().data() == null ? "" : answer.reply().data());
+                });
+            }
+
+            @Override
+            public Answer decode(byte[] bytes) throws java.io.IOException {
+                java.io.DataInputStream in = ReplyCodec.reader(bytes);
+                if (in.readByte() != VERSION) {
+                    throw new java.io.IOException("not a cached /ai reply of this version");
+                }
+                Usage usage = new Usage(in.readLong(), in.readLong());
+                return new Answer(Reply.ok(ReplyCodec.readText(in)), usage);
+            }
+        };
+
         @Override
         public long bytes() {
             return 64L + 2L * (reply.data() == null ? 0 : reply.data().length());

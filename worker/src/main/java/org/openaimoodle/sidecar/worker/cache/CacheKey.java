@@ -105,6 +105,11 @@ public final class CacheKey {
         }
     }
 
+    /** @return the digest in lower-case hex, 64 characters: the key's name outside this process (Redis) */
+    public String hex() {
+        return java.util.HexFormat.of().formatHex(digest);
+    }
+
     @Override
     public boolean equals(Object other) {
         return other instanceof CacheKey key && MessageDigest.isEqual(digest, key.digest);

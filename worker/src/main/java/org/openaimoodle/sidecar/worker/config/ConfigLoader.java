@@ -64,6 +64,9 @@ public final class ConfigLoader {
                 sources.integer(SIDECAR_CACHE_MAX_ENTRIES),
                 UsageStoreLocation.path(sources.optionalText(SIDECAR_USAGE_DB), env),
                 sources.integer(SIDECAR_USAGE_RETENTION_DAYS),
+                redisUrl(sources),
+                sources.text(SIDECAR_REDIS_PREFIX),
+                sources.bool(SIDECAR_LIMITS_FAIL_CLOSED),
                 new Prompts(
                         sources.optionalText(SIDECAR_PROMPT_CHAT_SYSTEM).orElse(original.chatSystem()),
                         sources.optionalText(SIDECAR_PROMPT_SUMMARIZE_SYSTEM).orElse(original.summarizeSystem()),
@@ -74,6 +77,15 @@ public final class ConfigLoader {
                 sources.optionalText(SIDECAR_WORKER_ID));
         requireBudgetFits(config, sources, Runtime.getRuntime().maxMemory());
         return config;
+    }
+
+    /** The URL as configured, checked here (no Redis class is loaded for it) so a typo stops the start. */
+    private static Optional<String> redisUrl(ConfigSources sources) {
+        return sources.parsed(SIDECAR_REDIS_URL, () -> {
+            Optional<String> url = sources.optionalText(SIDECAR_REDIS_URL);
+            url.ifPresent(org.openaimoodle.sidecar.common.redis.RedisAddress::parse);
+            return url;
+        }, org.openaimoodle.sidecar.common.redis.RedisAddress.EXPECTED);
     }
 
     private static Optional<LimitSpec> limit(ConfigSources sources, Setting setting) {

@@ -63,6 +63,11 @@ import org.openaimoodle.sidecar.worker.openai.ModelAliases;
  * @param usageDb              {@code SIDECAR_USAGE_DB} (default {@code <state dir>/usage.db}): the usage store
  * @param usageRetentionDays   {@code SIDECAR_USAGE_RETENTION_DAYS} (default 90, 1 to 36500): older usage records
  *                             are deleted when the store is opened and daily after
+ * @param redisUrl             {@code SIDECAR_REDIS_URL} (default none): Redis shared by every sidecar of the site
+ *                             for limits, cache and usage (HTTP mode); a secret, since it may hold the password
+ * @param redisPrefix          {@code SIDECAR_REDIS_PREFIX} (default {@code openai-sidecar:}): the key prefix in Redis
+ * @param limitsFailClosed     {@code SIDECAR_LIMITS_FAIL_CLOSED} (default false): with Redis unreachable, answer
+ *                             {@code unavailable} instead of serving without limits
  * @param prompts              the action prompts ({@code SIDECAR_PROMPT_*})
  * @param httpMode             {@code --http-mode}: serve HTTP instead of stdio
  * @param supervised           {@code SIDECAR_SUPERVISED=1}: started by the supervisor (no log timestamps,
@@ -99,16 +104,20 @@ public record WorkerConfig(
         int cacheMaxEntries,
         java.nio.file.Path usageDb,
         int usageRetentionDays,
+        Optional<String> redisUrl,
+        String redisPrefix,
+        boolean limitsFailClosed,
         Prompts prompts,
         boolean httpMode,
         boolean supervised,
         Optional<String> workerId) {
 
-    /** @return the masker for this configuration's secrets: API key, token, base URL credentials */
+    /** @return the masker for this configuration's secrets: API key, token, base URL and Redis URL credentials */
     public SecretMasker secretMasker() {
         String[] url = SecretMasker.urlCredentials(chatCompletionsUri.toString());
+        String[] redis = SecretMasker.urlCredentials(redisUrl.orElse(null));
         return SecretMasker.of(apiKey.orElse(null), token.orElse(null), url.length > 0 ? url[0] : null,
-                url.length > 1 ? url[1] : null);
+                url.length > 1 ? url[1] : null, redis.length > 0 ? redis[0] : null, redis.length > 1 ? redis[1] : null);
     }
 
     /** @return the upstream endpoint as it may be printed: without credentials */

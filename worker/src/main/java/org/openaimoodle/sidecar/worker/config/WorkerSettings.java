@@ -66,6 +66,10 @@ public final class WorkerSettings {
     public static final Setting SIDECAR_USAGE_DB = TABLE.add(SharedSettings.SIDECAR_USAGE_DB);
     public static final Setting SIDECAR_USAGE_RETENTION_DAYS = TABLE.add(Setting.integer(
             "SIDECAR_USAGE_RETENTION_DAYS", 90, 1, 36_500, "usage records older than this many days are deleted"));
+    public static final Setting SIDECAR_REDIS_URL = TABLE.add(SharedSettings.SIDECAR_REDIS_URL);
+    public static final Setting SIDECAR_REDIS_PREFIX = TABLE.add(SharedSettings.SIDECAR_REDIS_PREFIX);
+    public static final Setting SIDECAR_LIMITS_FAIL_CLOSED = TABLE.add(Setting.bool("SIDECAR_LIMITS_FAIL_CLOSED", false,
+            "Redis unreachable: false serves without limits (a warning a minute, counted), true answers unavailable"));
     public static final Setting SIDECAR_PROMPT_CHAT_SYSTEM = TABLE.add(Setting.text("SIDECAR_PROMPT_CHAT_SYSTEM",
             null, "chat's system prompt").shownAs("the original"));
     public static final Setting SIDECAR_PROMPT_SUMMARIZE_SYSTEM = TABLE.add(Setting.text(

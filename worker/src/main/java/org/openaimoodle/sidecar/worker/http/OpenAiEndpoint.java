@@ -17,6 +17,7 @@ import io.helidon.webserver.http.ServerResponse;
 import org.openaimoodle.sidecar.worker.action.ErrorCode;
 import org.openaimoodle.sidecar.worker.cache.CacheKey;
 import org.openaimoodle.sidecar.worker.cache.ReplyCache;
+import org.openaimoodle.sidecar.worker.cache.ReplyCodec;
 import org.openaimoodle.sidecar.worker.cache.Served;
 import org.openaimoodle.sidecar.worker.json.Json;
 import org.openaimoodle.sidecar.worker.limits.CostControl;
@@ -119,7 +120,7 @@ final class OpenAiEndpoint implements HttpService {
                             streamIdleTimeout));
                 } else {
                     CacheKey key = costs.caches(action) ? key(action, body) : null;
-                    Served<Forwarded> served = costs.serve(user, key, () -> Forwarded.of(checked(client.get()
+                    Served<Forwarded> served = costs.serve(user, key, Forwarded.CODEC, () -> Forwarded.of(checked(client.get()
                             .forward(request.upstreamBody(), deadline))), forwarded -> forwarded.answer().ok(),
                             Forwarded::totalTokens);
                     Forwarded forwarded = served.value();
@@ -193,6 +194,48 @@ final class OpenAiEndpoint implements HttpService {
 
     /** An upstream answer with its tokens: what the shared cache holds for /v1. */
     private record Forwarded(TransportResponse answer, Usage usage) implements ReplyCache.Sized {
+        /** A whole 2xx answer (only those are cached): status, headers, body and the tokens it cost. */
+        static final ReplyCodec<Forwarded> CODEC = new ReplyCodec<>() {
+            private static final int VERSION = 1;
+
+            @Override
+            public byte[] encode(Forwarded forwarded) {
+                TransportResponse answer = forwarded.answer();
+                return ReplyCodec.bytes(out -> {
+                    out.writeByte(VERSION);
+                    out.writeShort(answer.status());
+                    out.writeInt(answer.headers().size());
+                    for (java.util.Map.Entry<String, String> header : answer.headers().entrySet()) {
+                        ReplyCodec.writeText(out, header.getKey());
+                        ReplyCodec.writeText(out, header.getValue());
+                    }
+                    ReplyCodec.writeBlock(out, answer.body());
+                    out.writeLong(forwarded.usage().promptTokens());
+                    out.writeLong(forwarded.usage().completionTokens());
+                });
+            }
+
+            @Override
+            public Forwarded decode(byte[] bytes) throws IOException {
+                java.io.DataInputStream in = ReplyCodec.reader(bytes);
+                if (in.readByte() != VERSION) {
+                    throw new IOException("not a cached /v1 answer of this version");
+                }
+                int status = in.readShort();
+                int count = in.readInt();
+                if (count < 0 || count > in.available()) {
+                    throw new IOException("a header count of " + count);
+                }
+                java.util.Map<String, String> headers = new java.util.HashMap<>();
+                for (int i = 0; i < count; i++) {
+                    headers.put(ReplyCodec.readText(in), ReplyCodec.readText(in));
+                }
+                byte[] body = ReplyCodec.readBlock(in);
+                Usage usage = new Usage(in.readLong(), in.readLong());
+                return new Forwarded(new TransportResponse(status, java.util.Map.copyOf(headers), body), usage);
+            }
+        };
+
         static Forwarded of(TransportResponse answer) {
             Usage usage = Usage.UNKNOWN;
             try {

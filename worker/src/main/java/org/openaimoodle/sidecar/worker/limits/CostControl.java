@@ -6,6 +6,7 @@ import java.util.function.ToLongFunction;
 import org.openaimoodle.sidecar.worker.cache.Call;
 import org.openaimoodle.sidecar.worker.cache.CacheKey;
 import org.openaimoodle.sidecar.worker.cache.ReplyCache;
+import org.openaimoodle.sidecar.worker.cache.ReplyCodec;
 import org.openaimoodle.sidecar.worker.cache.Served;
 import org.openaimoodle.sidecar.worker.upstream.UpstreamException;
 
@@ -13,7 +14,8 @@ import org.openaimoodle.sidecar.worker.upstream.UpstreamException;
  * Usage limits and the shared reply cache, the one place /ai ({@code ActionService}) and /v1
  * ({@code OpenAiEndpoint}) pass before the upstream. HTTP mode uses {@link LocalCostControl}; stdio mode answers
  * one request per process, where local buckets and a local cache mean nothing, so it uses {@link #NONE} and
- * never loads Bucket4j or Caffeine.
+ * never loads Bucket4j, Caffeine or the Redis client. With {@code SIDECAR_REDIS_URL}, HTTP mode uses
+ * {@code RedisCostControl}: the same limits and cache, shared by every node of the site.
  */
 public interface CostControl {
     /** Identity of a request that names no user. */
@@ -35,8 +37,8 @@ public interface CostControl {
         }
 
         @Override
-        public <V extends ReplyCache.Sized> Served<V> cached(CacheKey key, Call<V> call, Predicate<V> keep)
-                throws UpstreamException {
+        public <V extends ReplyCache.Sized> Served<V> cached(CacheKey key, ReplyCodec<V> codec, Call<V> call,
+                                                             Predicate<V> keep) throws UpstreamException {
             return new Served<>(call.get(), false);
         }
     };
@@ -48,9 +50,11 @@ public interface CostControl {
 
     /**
      * @param user the identity
-     * @throws QuotaExceeded when a limit refuses the request (it must then not go upstream)
+     * @throws QuotaExceeded     when a limit refuses the request (it must then not go upstream)
+     * @throws UpstreamException ({@link UpstreamException.Kind#BUSY}, answered {@code unavailable}) when the limits
+     *                           cannot be checked and SIDECAR_LIMITS_FAIL_CLOSED asks to refuse rather than serve
      */
-    void admit(String user) throws QuotaExceeded;
+    void admit(String user) throws QuotaExceeded, UpstreamException;
 
     /** Charges a served request's total tokens to the token limits (nothing for a cached reply). */
     void charge(String user, long tokens);
@@ -58,8 +62,11 @@ public interface CostControl {
     /** @return whether replies of {@code action} ({@code summarize}, {@code moodle/summarise_text}) are cached */
     boolean caches(String action);
 
-    /** @return the reply for {@code key}: stored, shared with an identical request in flight, or from {@code call} */
-    <V extends ReplyCache.Sized> Served<V> cached(CacheKey key, Call<V> call, Predicate<V> keep)
+    /**
+     * @param codec how the reply is stored outside this process (Redis); unused by the in-process cache
+     * @return the reply for {@code key}: stored, shared with an identical request in flight, or from {@code call}
+     */
+    <V extends ReplyCache.Sized> Served<V> cached(CacheKey key, ReplyCodec<V> codec, Call<V> call, Predicate<V> keep)
             throws UpstreamException;
 
     /**
@@ -68,19 +75,20 @@ public interface CostControl {
      *
      * @param user   the identity
      * @param key    the cache key, or null when the action is not cached
+     * @param codec  how a reply is stored outside this process
      * @param call   the upstream work
      * @param keep   whether a reply may be cached
      * @param tokens the total tokens of a reply
      * @param <V>    the reply type
      * @return the reply and whether it was cached
      * @throws QuotaExceeded     refused by a limit; the upstream was not called
-     * @throws UpstreamException the upstream failed
+     * @throws UpstreamException the upstream failed, or the limits could not be checked (fail-closed)
      */
-    default <V extends ReplyCache.Sized> Served<V> serve(String user, CacheKey key, Call<V> call, Predicate<V> keep,
-                                                        ToLongFunction<V> tokens)
+    default <V extends ReplyCache.Sized> Served<V> serve(String user, CacheKey key, ReplyCodec<V> codec, Call<V> call,
+                                                        Predicate<V> keep, ToLongFunction<V> tokens)
             throws QuotaExceeded, UpstreamException {
         admit(user);
-        Served<V> served = key == null ? new Served<>(call.get(), false) : cached(key, call, keep);
+        Served<V> served = key == null ? new Served<>(call.get(), false) : cached(key, codec, call, keep);
         if (!served.cached()) {
             charge(user, tokens.applyAsLong(served.value()));
         }

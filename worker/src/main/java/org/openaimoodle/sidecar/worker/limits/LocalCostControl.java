@@ -7,6 +7,7 @@ import io.github.bucket4j.TimeMeter;
 import org.openaimoodle.sidecar.worker.cache.Call;
 import org.openaimoodle.sidecar.worker.cache.CacheKey;
 import org.openaimoodle.sidecar.worker.cache.ReplyCache;
+import org.openaimoodle.sidecar.worker.cache.ReplyCodec;
 import org.openaimoodle.sidecar.worker.cache.Served;
 import org.openaimoodle.sidecar.worker.config.WorkerConfig;
 import org.openaimoodle.sidecar.worker.upstream.UpstreamException;
@@ -30,12 +31,17 @@ public final class LocalCostControl implements CostControl {
     public static CostControl of(WorkerConfig config) {
         UsageLimits limits = new UsageLimits(config.limitUserRequests(), config.limitUserTokens(),
                 config.limitSiteRequests(), config.limitSiteTokens(), TimeMeter.SYSTEM_NANOTIME);
-        ReplyCache cache = config.cacheTtl().isZero() ? null : new ReplyCache(config.cacheTtl(),
-                config.cacheMaxEntries(), Runtime.getRuntime().maxMemory() / 100 * CACHE_HEAP_PERCENT);
+        ReplyCache cache = replyCache(config);
         if (!limits.any() && cache == null) {
             return NONE;
         }
         return new LocalCostControl(limits, cache, Set.copyOf(config.cacheActions()));
+    }
+
+    /** @return this node's reply cache as configured, on this heap; null when SIDECAR_CACHE_TTL is 0 */
+    public static ReplyCache replyCache(WorkerConfig config) {
+        return config.cacheTtl().isZero() ? null : new ReplyCache(config.cacheTtl(), config.cacheMaxEntries(),
+                Runtime.getRuntime().maxMemory() / 100 * CACHE_HEAP_PERCENT);
     }
 
     @Override
@@ -54,8 +60,8 @@ public final class LocalCostControl implements CostControl {
     }
 
     @Override
-    public <V extends ReplyCache.Sized> Served<V> cached(CacheKey key, Call<V> call, Predicate<V> keep)
-            throws UpstreamException {
+    public <V extends ReplyCache.Sized> Served<V> cached(CacheKey key, ReplyCodec<V> codec, Call<V> call,
+                                                         Predicate<V> keep) throws UpstreamException {
         return cache == null ? new Served<>(call.get(), false) : cache.get(key, call, keep);
     }
 }

@@ -35,8 +35,31 @@ public final class UsageLimits {
     private final Bucket siteTokenBucket;
     private final Cache<String, UserBuckets> users;
 
+    private final Buckets buckets;
+
     private record UserBuckets(Bucket requests, Bucket tokens) {
     }
+
+    /**
+     * Where a limit's bucket lives: in this process (the default), or in Redis, shared by every node
+     * ({@code RedisBuckets}). The arithmetic is Bucket4j's either way.
+     */
+    public interface Buckets {
+        /**
+         * @param name  which bucket: {@code site:requests}, {@code site:tokens}, {@code user:requests:42},
+         *              {@code user:tokens:42}
+         * @param spec  its limit
+         * @param clock the local buckets' clock
+         * @return the bucket, full when it is new
+         */
+        Bucket bucket(String name, LimitSpec spec, TimeMeter clock);
+    }
+
+    /** Buckets in this process. */
+    static final Buckets LOCAL = (name, spec, clock) -> Bucket.builder()
+            .addLimit(limit -> limit.capacity(spec.amount()).refillGreedy(spec.amount(), spec.period()))
+            .withCustomTimePrecision(clock)
+            .build();
 
     /**
      * @param userRequests requests per user, or empty
@@ -47,13 +70,28 @@ public final class UsageLimits {
      */
     public UsageLimits(Optional<LimitSpec> userRequests, Optional<LimitSpec> userTokens,
                        Optional<LimitSpec> siteRequests, Optional<LimitSpec> siteTokens, TimeMeter clock) {
+        this(userRequests, userTokens, siteRequests, siteTokens, clock, LOCAL);
+    }
+
+    /**
+     * @param userRequests requests per user, or empty
+     * @param userTokens   tokens per user, or empty
+     * @param siteRequests requests of all users together, or empty
+     * @param siteTokens   tokens of all users together, or empty
+     * @param clock        the local buckets' clock
+     * @param buckets      where the buckets live
+     */
+    public UsageLimits(Optional<LimitSpec> userRequests, Optional<LimitSpec> userTokens,
+                       Optional<LimitSpec> siteRequests, Optional<LimitSpec> siteTokens, TimeMeter clock,
+                       Buckets buckets) {
+        this.buckets = buckets;
         this.userRequests = userRequests;
         this.userTokens = userTokens;
         this.siteRequests = siteRequests;
         this.siteTokens = siteTokens;
         this.clock = clock;
-        this.siteRequestBucket = siteRequests.map(this::bucket).orElse(null);
-        this.siteTokenBucket = siteTokens.map(this::bucket).orElse(null);
+        this.siteRequestBucket = siteRequests.map(spec -> bucket("site:requests", spec)).orElse(null);
+        this.siteTokenBucket = siteTokens.map(spec -> bucket("site:tokens", spec)).orElse(null);
         Duration longest = Stream.of(userRequests, userTokens).flatMap(Optional::stream).map(LimitSpec::period)
                 .max(Duration::compareTo).orElse(null);
         this.users = longest == null ? null : Caffeine.newBuilder().maximumSize(MAX_USERS)
@@ -74,7 +112,8 @@ public final class UsageLimits {
      */
     public void admit(String user) throws QuotaExceeded {
         UserBuckets mine = users == null ? null : users.get(user, key -> new UserBuckets(
-                userRequests.map(this::bucket).orElse(null), userTokens.map(this::bucket).orElse(null)));
+                userRequests.map(spec -> bucket("user:requests:" + key, spec)).orElse(null),
+                userTokens.map(spec -> bucket("user:tokens:" + key, spec)).orElse(null)));
         Bucket myRequests = mine == null ? null : mine.requests();
         Bucket myTokens = mine == null ? null : mine.tokens();
         requireTokensLeft(myTokens, () -> "your tokens (" + userTokens.orElseThrow().shown() + ")");
@@ -109,11 +148,8 @@ public final class UsageLimits {
         }
     }
 
-    private Bucket bucket(LimitSpec spec) {
-        return Bucket.builder()
-                .addLimit(limit -> limit.capacity(spec.amount()).refillGreedy(spec.amount(), spec.period()))
-                .withCustomTimePrecision(clock)
-                .build();
+    private Bucket bucket(String name, LimitSpec spec) {
+        return buckets.bucket(name, spec, clock);
     }
 
     private static void requireTokensLeft(Bucket bucket, java.util.function.Supplier<String> which)

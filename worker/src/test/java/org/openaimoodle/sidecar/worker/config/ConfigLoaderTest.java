@@ -161,4 +161,32 @@ class ConfigLoaderTest {
         assertFalse(e.getMessage().contains("FAKE"), e.getMessage());
         assertTrue(e.getMessage().startsWith("MAX_TOKENS must be a whole number from 2 to 1000000"), e.getMessage());
     }
+
+    @Test
+    void theRedisSettingsDefaultToNoRedisAndTheUrlsPasswordIsNeverShown() {
+        WorkerConfig defaults = load(List.of(), Map.of());
+        assertEquals(Optional.empty(), defaults.redisUrl());
+        assertEquals("openai-sidecar:", defaults.redisPrefix());
+        assertFalse(defaults.limitsFailClosed());
+
+        String password = "fake-redis-password-0042";
+        WorkerConfig config = load(List.of(), Map.of("SIDECAR_REDIS_URL", "redis://:" + password + "@10.0.0.5:6380/2",
+                "SIDECAR_REDIS_PREFIX", "site-b:", "SIDECAR_LIMITS_FAIL_CLOSED", "true"));
+        assertEquals("site-b:", config.redisPrefix());
+        assertTrue(config.limitsFailClosed());
+        assertFalse(config.toString().contains(password), config.toString());
+        String scrubbed = config.secretMasker().scrub("AUTH failed with " + password + " for redis://:" + password
+                + "@10.0.0.5:6380/2");
+        assertFalse(scrubbed.contains(password), scrubbed);
+    }
+
+    @Test
+    void aMalformedRedisUrlStopsTheStartWithoutEchoingIt() {
+        String url = "http://:fake-redis-password-0042@10.0.0.5:6379";
+        ConfigException e = assertThrows(ConfigException.class, () -> load(List.of(), Map.of("SIDECAR_REDIS_URL", url)));
+        assertTrue(e.getMessage().startsWith("SIDECAR_REDIS_URL"), e.getMessage());
+        assertTrue(e.getMessage().contains("redis://"), e.getMessage());
+        assertFalse(e.getMessage().contains("fake-redis-password"), e.getMessage());
+        assertThrows(ConfigException.class, () -> load(List.of(), Map.of("SIDECAR_REDIS_URL", "redis://host/zero")));
+    }
 }
