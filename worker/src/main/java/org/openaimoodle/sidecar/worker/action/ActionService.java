@@ -90,9 +90,10 @@ public final class ActionService {
             return Outcome.uncached(action, request.userId(), Reply.failure(ErrorCode.QUOTA_EXCEEDED,
                     e.getMessage()), Usage.UNKNOWN);
         } catch (UpstreamException e) {
-            // answer() reports upstream failures in its reply: this is the limits failing closed (Redis unreachable)
-            return Outcome.uncached(action, request.userId(), Reply.failure(ErrorCode.of(e.kind()), e.getMessage()),
-                    Usage.UNKNOWN);
+            // answer() reports upstream failures in its reply: this is the limits failing closed (Redis unreachable),
+            // answered 200 so that the plugin does not fall back to stdio mode, which has no limits
+            return Outcome.uncached(action, request.userId(), Reply.failure(ErrorCode.LIMITS_UNAVAILABLE,
+                    e.getMessage()), Usage.UNKNOWN);
         }
     }
 

@@ -18,10 +18,24 @@ public enum ErrorCode {
     PAYLOAD_TOO_LARGE,
     UNAUTHORIZED,
     UNAVAILABLE,
+    /**
+     * The usage limits cannot be checked (Redis unreachable) and SIDECAR_LIMITS_FAIL_CLOSED=true: {@code unavailable}
+     * on the wire like {@link #UNAVAILABLE}, but /ai answers it with 200 (like {@link #QUOTA_EXCEEDED}), so that the
+     * plugin shows the message instead of falling back to stdio mode, where no limit applies.
+     */
+    LIMITS_UNAVAILABLE("unavailable"),
     QUOTA_EXCEEDED,
     INTERNAL;
 
-    private final String wire = name().toLowerCase(Locale.ROOT);
+    private final String wire;
+
+    ErrorCode() {
+        this.wire = name().toLowerCase(Locale.ROOT);
+    }
+
+    ErrorCode(String wire) {
+        this.wire = wire;
+    }
 
     /** @return the code as it appears in replies and logs, e.g. {@code upstream_timeout} */
     public String wire() {

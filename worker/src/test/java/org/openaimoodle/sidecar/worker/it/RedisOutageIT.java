@@ -112,8 +112,9 @@ class RedisOutageIT {
         }
         assertTrue(afterKill.get() >= 100, afterKill.get() + " requests were answered after the kill");
 
-        // Fail-closed: a clean unavailable, over both endpoints.
-        JsonNode refused = WorkerHttpIT.failure(UsageLimitsIT.ai(closed, "\"during\""), 503, "unavailable");
+        // Fail-closed: a clean unavailable, over both endpoints; /ai with 200, so that the plugin shows it instead of
+        // falling back to stdio mode (which has no limits).
+        JsonNode refused = WorkerHttpIT.failure(UsageLimitsIT.ai(closed, "\"during\""), 200, "unavailable");
         assertTrue(refused.path("error").asText().startsWith("Usage limits unavailable"), refused.toString());
         HttpResponse<String> v1 = UsageLimitsIT.v1(closed, "during");
         assertEquals(503, v1.statusCode(), v1.body());
