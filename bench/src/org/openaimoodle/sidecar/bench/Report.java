@@ -134,7 +134,9 @@ public final class Report {
                 .append(results.text("tools.nginx")).append(", ").append(results.text("tools.hyperfine")).append(" |\n")
                 .append("| AOT caches | worker-http ").append(results.text("aot.worker-http"))
                 .append(", worker-stdio ").append(results.text("aot.worker-stdio"))
-                .append(", supervisor ").append(results.text("aot.supervisor")).append(" |\n")
+                .append(", supervisor ").append(results.text("aot.supervisor"))
+                .append(", supervisor-status ").append(results.text("aot.supervisor-status"))
+                .append(", supervisor-check ").append(results.text("aot.supervisor-check")).append(" |\n")
                 .append("| layout | installed (`bin/`, `lib/worker/`, `lib/supervisor/`, as in the image), copied ")
                 .append("to `bench/out/home` after the build |\n\n")
                 .append("JVM flags per role, as `shell/lib/jvm-opts.sh` gave them in this run:\n\n");
