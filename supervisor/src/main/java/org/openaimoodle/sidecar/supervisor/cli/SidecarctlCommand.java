@@ -51,7 +51,11 @@ public final class SidecarctlCommand implements Runnable {
                 + "restart, status, check, logs, reopen-logs or version (sidecarctl --help lists them)");
     }
 
-    /** Loads the configuration once for a subcommand; throws {@link ConfigException} when it is invalid. */
+    /**
+     * Loads the configuration once for a subcommand.
+     *
+     * @throws org.openaimoodle.sidecar.common.ConfigException when it is invalid
+     */
     LocalSidecar sidecar() {
         return LocalSidecar.load(Optional.ofNullable(configFile));
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
@@ -60,5 +61,12 @@ class HotCommandsTest {
         Path config = parsed.hasMatchedOption("--config") ? parsed.matchedOptionValue("--config", null)
                 : sub.matchedOptionValue("--config", null);
         assertEquals(hot.configFile(), Optional.ofNullable(config));
+    }
+
+    @Test
+    void hotCheckRepairsWithPicocliSDefaultWait() {
+        CommandLine check = SidecarctlCommand.commandLine().getSubcommands().get("check");
+        assertEquals(WaitOption.DEFAULT_SECONDS, check.getCommandSpec().findOption("--wait").defaultValue());
+        assertEquals(Duration.ofSeconds(60), WaitOption.byDefault());
     }
 }
