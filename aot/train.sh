@@ -9,6 +9,10 @@
 #   worker-http   worker/target/aot/worker-http.aot    /health and /ai on a free port, then SIGTERM
 #   supervisor    supervisor/target/aot/supervisor.aot `sidecarctl run` until the worker is healthy,
 #                                                      `status` and `check` against it, then SIGTERM
+#   supervisor-status  supervisor/target/aot/supervisor-status.aot  `sidecarctl status` against that
+#   supervisor-check   supervisor/target/aot/supervisor-check.aot   `sidecarctl check` against that
+#                 (an AOT cache loads all its classes at start, so each of these short-lived commands
+#                 gets one of its own rather than the supervisor's)
 # Requests go to the fake upstream (the testkit jar, run standalone) on 127.0.0.1 with a fake key.
 # Training never fails the build: a role that cannot be trained is reported and left without a
 # cache, and the launchers then simply start without one.
@@ -186,14 +190,38 @@ train_supervisor() {
     if wait_healthy "$port" "$pid"; then
         healthy=yes
         {
-            "$bin/sidecarctl" status
+            # The worker answers /health a moment before the supervisor's own probe makes it RUNNING.
+            for _ in $(seq 1 50); do
+                "$bin/sidecarctl" status && break
+                sleep 0.2
+            done
             "$bin/sidecarctl" status --json
             "$bin/sidecarctl" check --no-repair
         } >>"$log" 2>&1
+        train_hot_command status
+        train_hot_command check
     fi
     kill -TERM "$pid" 2>/dev/null
     wait_exit "$pid"
     install_cache supervisor "$out" "$log" "$healthy"
+}
+
+# train_hot_command COMMAND: `sidecarctl COMMAND` once, as role supervisor-COMMAND, against the healthy
+# supervisor. A run that did not find it healthy (exit other than 0) trained the wrong paths: dropped.
+train_hot_command() {
+    local command=$1 role=supervisor-$1 out log code=0
+    out=$supervisor_aot/$role.aot
+    log=$work/$role.log
+    rm -f "$out" "$out.jdk"
+    SIDECAR_AOT_TRAIN_ROLE=$role SIDECAR_AOT_TRAIN_OUTPUT=$out.tmp \
+        timeout "$STEP_TIMEOUT" "$bin/sidecarctl" "$command" </dev/null >"$log" 2>&1 || code=$?
+    if [ "$code" -ne 0 ]; then
+        rm -f "$out.tmp"
+        say "$role: no cache (sidecarctl $command exited $code; its last lines follow)"
+        grep -v -e AOT -e JAVA_TOOL_OPTIONS "$log" | tail -n 5 | sed 's/^/aot:   /'
+        return 0
+    fi
+    install_cache "$role" "$out" "$log"
 }
 
 main() {

@@ -70,7 +70,7 @@ install_snapshot() {
 
 record_aot_caches() {
     local role cache jar module
-    for role in worker-http worker-stdio supervisor; do
+    for role in worker-http worker-stdio supervisor supervisor-status supervisor-check; do
         module=${role%%-*}
         jar=$home/lib/$module/openai-moodle-sidecar-$module.jar
         cache=$home/lib/$module/aot/$role.aot

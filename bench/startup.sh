@@ -50,6 +50,10 @@ startup_measures() {
         -n launcher-aot "SIDECAR_RUN_DIR=$out/run/idle $sidecarctl status" >"$out/logs/hyperfine-sidecarctl.log" 2>&1 \
         || say "  hyperfine failed: see bench/out/logs/hyperfine-sidecarctl.log"
     [ -s "$out/sidecarctl.json" ] && record_hyperfine startup.sidecarctl_status "$out/sidecarctl.json"
+    # The hot commands against a running supervisor (bench/sidecarctl.sh runs alone too).
+    say "sidecarctl status and check against a running supervisor, 10 runs each"
+    bash "$root/bench/sidecarctl.sh" --home "$home" --runs 10 --properties "$results" \
+        >"$out/logs/sidecarctl-hot.txt" 2>&1 || say "  bench/sidecarctl.sh failed: see bench/out/logs/sidecarctl-hot.txt"
 }
 
 # record_nmt PREFIX PID: committed KB per Native Memory Tracking category.

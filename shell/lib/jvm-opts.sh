@@ -1,14 +1,17 @@
 # shellcheck shell=bash
 # JVM options of each role, in one place. Source it, then call `sidecar_jvm_opts ROLE HOME`
-# (ROLE: worker-http, worker-stdio or supervisor; HOME: the sidecar home) after `sidecar_find_java`.
+# (ROLE: worker-http, worker-stdio, supervisor, supervisor-status or supervisor-check; HOME: the sidecar
+# home) after `sidecar_find_java`. supervisor-status and supervisor-check are the supervisor jar as the
+# short-lived client of `sidecarctl status` and `sidecarctl check` (shell/sidecarctl picks them), each
+# with an AOT cache trained on that very command.
 # It fills the array SIDECAR_JVM_OPTS. Only bash builtins run here: stdio mode pays for this script
 # on every fallback request, so it forks nothing.
 #
 # Knobs (environment):
 #   SIDECAR_WORKER_JAVA_OPTS      replaces the default flags of both worker roles (default: see below);
 #                                 set, the worker starts without its AOT cache
-#   SIDECAR_SUPERVISOR_JAVA_OPTS  replaces the default flags of the supervisor (default: see below);
-#                                 set, the supervisor starts without its AOT cache
+#   SIDECAR_SUPERVISOR_JAVA_OPTS  replaces the default flags of the supervisor and of sidecarctl
+#                                 status/check (default: see below); set, both start without an AOT cache
 #   SIDECAR_JAVA_OPTS             appended to every role (default: empty)
 #   SIDECAR_AOT_CACHE             `auto` (default): use the role's AOT cache when it exists, is newer than
 #                                 the jar and was trained on this very JDK build; `off`: never use one
@@ -34,6 +37,15 @@ sidecar_jvm_opts() {
     case "$role" in
         supervisor)
             # Mostly idle: a small heap that starts smaller, C1 only, serial GC (no GC threads to park).
+            defaults="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms4m -Xmx24m -Xss256k"
+            custom=${SIDECAR_SUPERVISOR_JAVA_OPTS:-}
+            module=supervisor
+            ;;
+        supervisor-status | supervisor-check)
+            # A fresh JVM that lives ~100 ms, run by cron, HEALTHCHECK and monitoring: only start-up counts.
+            # The supervisor's small heap and flags without its heap-trimming thread. One cache per command,
+            # since an AOT cache loads every class it holds at start: one trained on `run` (the supervisor's)
+            # loaded ~700 classes these never use, and one command's cache lacks the other's classes.
             defaults="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms4m -Xmx24m -Xss256k"
             custom=${SIDECAR_SUPERVISOR_JAVA_OPTS:-}
             module=supervisor

@@ -83,6 +83,8 @@ public final class Report {
         OptionalDouble crash = Results.median(results.series("fig4.crash_ms"));
         OptionalDouble hang = results.number("fig4.hang_ms");
         OptionalDouble stdio = results.number("fig5.launcher-aot.median_ms");
+        OptionalDouble status = results.number("startup.sidecarctl_hot.status.median_ms");
+        OptionalDouble check = results.number("startup.sidecarctl_hot.check-no-repair.median_ms");
         OptionalDouble v1P50 = figures.added("v1", 16, "p50_us");
         OptionalDouble firstEvent = figures.addedSigned("fig6.added_p50_us");
 
@@ -111,6 +113,9 @@ public final class Report {
         row(md, "hang (`SIGSTOP` worker) to healthy, defaults", "≤ 10 s", ms(hang, 1, 0), atMost(hang, 10_000), "");
         row(md, "stdio cold round trip, median", "≤ 150 ms", ms(stdio, 1, 0), atMost(stdio, 150),
                 "original: ~50 ms responses");
+        row(md, "`sidecarctl status`, supervisor running, median (`bench/sidecarctl.sh`)", "≤ 150 ms",
+                ms(status, 1, 0), atMost(status, 150), "");
+        row(md, "`sidecarctl check --no-repair`, healthy, median", "≤ 150 ms", ms(check, 1, 0), atMost(check, 150), "");
         md.append("\nMedians where a figure was repeated; the sections below give every run, the spread and ")
                 .append("the reasons where a target is missed.\n\n");
     }
@@ -129,7 +134,9 @@ public final class Report {
                 .append(results.text("tools.nginx")).append(", ").append(results.text("tools.hyperfine")).append(" |\n")
                 .append("| AOT caches | worker-http ").append(results.text("aot.worker-http"))
                 .append(", worker-stdio ").append(results.text("aot.worker-stdio"))
-                .append(", supervisor ").append(results.text("aot.supervisor")).append(" |\n")
+                .append(", supervisor ").append(results.text("aot.supervisor"))
+                .append(", supervisor-status ").append(results.text("aot.supervisor-status"))
+                .append(", supervisor-check ").append(results.text("aot.supervisor-check")).append(" |\n")
                 .append("| layout | installed (`bin/`, `lib/worker/`, `lib/supervisor/`, as in the image), copied ")
                 .append("to `bench/out/home` after the build |\n\n")
                 .append("JVM flags per role, as `shell/lib/jvm-opts.sh` gave them in this run:\n\n");

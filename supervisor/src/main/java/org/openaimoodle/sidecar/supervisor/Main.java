@@ -1,5 +1,6 @@
 package org.openaimoodle.sidecar.supervisor;
 
+import org.openaimoodle.sidecar.supervisor.cli.HotCommands;
 import org.openaimoodle.sidecar.supervisor.cli.SidecarctlCommand;
 
 /** Entry point of {@code sidecarctl}: wires the command line, nothing else. */
@@ -7,8 +8,11 @@ public final class Main {
     private Main() {
     }
 
-    /** Runs one sidecarctl command and exits with its code. */
+    /**
+     * Runs one sidecarctl command and exits with its code: {@code status} and {@code check} without
+     * picocli's start-up cost when the command line is one of theirs, everything else through picocli.
+     */
     public static void main(String[] args) {
-        System.exit(SidecarctlCommand.commandLine().execute(args));
+        System.exit(HotCommands.run(args).orElseGet(() -> SidecarctlCommand.commandLine().execute(args)));
     }
 }

@@ -1,6 +1,7 @@
 package org.openaimoodle.sidecar.supervisor.cli;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -40,7 +41,16 @@ final class CheckCommand extends SidecarctlSubcommand {
 
     @Override
     public Integer call() throws IOException {
-        LocalSidecar sidecar = sidecar();
+        return check(sidecar(), noRepair, wait.duration());
+    }
+
+    /**
+     * The whole command (also run by {@link HotCommands}): prints {@code OK - …}, {@code REPAIRED - …} or
+     * {@code CRITICAL - …} and returns the exit code.
+     *
+     * @param wait how long a repair waits for a healthy worker
+     */
+    static int check(LocalSidecar sidecar, boolean noRepair, Duration wait) throws IOException {
         Finding finding = examine(sidecar);
         if (finding.healthy()) {
             System.out.println("OK - openai-moodle-sidecar healthy at " + sidecar.config().healthUrl() + " ("
@@ -53,7 +63,7 @@ final class CheckCommand extends SidecarctlSubcommand {
             return ExitCodes.FAILED;
         }
         Repair repair = repair(sidecar, finding);
-        HealthyWorkerWait.Outcome outcome = HealthyWorkerWait.await(sidecar, wait.duration(), repair.replacedWorker(),
+        HealthyWorkerWait.Outcome outcome = HealthyWorkerWait.await(sidecar, wait, repair.replacedWorker(),
                 repair.startedSupervisor(), null);
         Optional<StatusReport> healthy = outcome.healthy()
                 .filter(status -> sidecar.probe(status.workerId()).healthy());

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
+import org.openaimoodle.sidecar.supervisor.config.ConfigLoader;
 import org.openaimoodle.sidecar.supervisor.config.SupervisorConfig;
 import org.openaimoodle.sidecar.supervisor.control.ControlClient;
 import org.openaimoodle.sidecar.supervisor.logging.LogFileLocation;
@@ -25,6 +26,18 @@ final class LocalSidecar {
     private final Map<String, String> environment;
     private final RunDirectory runDirectory;
     private final Optional<Path> configFlag;
+
+    /**
+     * Loads the configuration once for a command: the process environment, plus the YAML file of
+     * {@code --config} when given.
+     *
+     * @throws org.openaimoodle.sidecar.common.ConfigException when the configuration is invalid
+     */
+    static LocalSidecar load(Optional<Path> configFlag) {
+        Map<String, String> flags = configFlag.map(file -> Map.of("SIDECAR_CONFIG", file.toString())).orElse(Map.of());
+        Map<String, String> environment = System.getenv();
+        return new LocalSidecar(ConfigLoader.load(flags, environment), environment, configFlag);
+    }
 
     LocalSidecar(SupervisorConfig config, Map<String, String> environment, Optional<Path> configFlag) {
         this.config = config;

@@ -1,13 +1,7 @@
 package org.openaimoodle.sidecar.supervisor.cli;
 
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
-
-import org.openaimoodle.sidecar.common.ConfigException;
-import org.openaimoodle.sidecar.common.ExitCodes;
-import org.openaimoodle.sidecar.supervisor.config.ConfigLoader;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -37,15 +31,18 @@ public final class SidecarctlCommand implements Runnable {
     /** A command line with sidecarctl's exit codes for configuration errors and failures. */
     public static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new SidecarctlCommand());
-        commandLine.setExecutionExceptionHandler((exception, failed, parsed) -> {
-            if (exception instanceof ConfigException) {
-                failed.getErr().println("sidecarctl: configuration error: " + exception.getMessage());
-                return ExitCodes.CONFIG;
-            }
-            failed.getErr().println("sidecarctl: " + exception);
-            return ExitCodes.FAILED;
-        });
+        commandLine.setExecutionExceptionHandler((exception, failed, parsed) ->
+                CommandFailure.report(exception, failed.getErr()));
         return commandLine;
+    }
+
+    /**
+     * Every command line through picocli alone. {@code sidecarctl} itself starts in
+     * {@link org.openaimoodle.sidecar.supervisor.Main}, which answers the hot commands without picocli
+     * ({@link HotCommands}); this entry point is the reference that those answers are tested against.
+     */
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
     }
 
     @Override
@@ -54,13 +51,12 @@ public final class SidecarctlCommand implements Runnable {
                 + "restart, status, check, logs, reopen-logs or version (sidecarctl --help lists them)");
     }
 
-    /** Loads the configuration once for a subcommand; throws {@link ConfigException} when it is invalid. */
+    /**
+     * Loads the configuration once for a subcommand.
+     *
+     * @throws org.openaimoodle.sidecar.common.ConfigException when it is invalid
+     */
     LocalSidecar sidecar() {
-        Map<String, String> flags = new HashMap<>();
-        if (configFile != null) {
-            flags.put("SIDECAR_CONFIG", configFile.toString());
-        }
-        Map<String, String> environment = System.getenv();
-        return new LocalSidecar(ConfigLoader.load(flags, environment), environment, Optional.ofNullable(configFile));
+        return LocalSidecar.load(Optional.ofNullable(configFile));
     }
 }

@@ -23,24 +23,28 @@ final class StatusCommand extends SidecarctlSubcommand {
 
     @Override
     public Integer call() {
-        LocalSidecar sidecar = sidecar();
+        return show(sidecar(), json);
+    }
+
+    /** The whole command (also run by {@link HotCommands}): prints the status and returns the exit code. */
+    static int show(LocalSidecar sidecar, boolean json) {
         Optional<ProcessHandle> supervisor = sidecar.supervisor();
         if (supervisor.isEmpty()) {
-            print(StatusReport.notRunning("(supervisor not running; start it with `sidecarctl start`)"));
+            print(StatusReport.notRunning("(supervisor not running; start it with `sidecarctl start`)"), json);
             return ExitCodes.NOT_RUNNING;
         }
         try {
             StatusReport status = sidecar.control().status();
-            print(status);
+            print(status, json);
             return status.running() ? ExitCodes.OK : ExitCodes.NOT_RUNNING;
         } catch (IOException e) {
             print(StatusReport.notAnswering(supervisor.get().pid(), "supervisor does not answer on "
-                    + sidecar.runDirectory().controlSocket() + ": " + e.getMessage()));
+                    + sidecar.runDirectory().controlSocket() + ": " + e.getMessage()), json);
             return ExitCodes.UNREACHABLE;
         }
     }
 
-    private void print(StatusReport status) {
+    private static void print(StatusReport status, boolean json) {
         if (json) {
             Map<String, Object> fields = status.toJson();
             System.out.println(ControlJson.write(fields));

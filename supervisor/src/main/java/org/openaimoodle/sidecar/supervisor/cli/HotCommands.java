@@ -1,0 +1,81 @@
+package org.openaimoodle.sidecar.supervisor.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * The hot commands without picocli: {@code status [--json]} and {@code check [--no-repair]}, with or without one
+ * {@code --config FILE} (before or after the command, as picocli takes it). Cron, Docker's HEALTHCHECK and
+ * monitoring run these every few seconds, each in a fresh JVM, and building picocli's model of every command cost
+ * more than the command itself (~170 ms: its Java 5 class files cannot enter an AOT cache). Only these exact command
+ * lines are taken here; any other (help, {@code --wait}, a typo, an option twice, an {@code @file}) goes to
+ * picocli, which therefore still owns every help text and error message. What runs is the command's own code
+ * ({@link StatusCommand#show}, {@link CheckCommand#check}), so both ways print the same and exit the same.
+ */
+public final class HotCommands {
+    private HotCommands() {
+    }
+
+    /**
+     * A hot command line.
+     *
+     * @param command    {@code status} or {@code check}
+     * @param flag       {@code --json} (status) or {@code --no-repair} (check) was given
+     * @param configFile the {@code --config} file, if given
+     */
+    record Parsed(String command, boolean flag, Optional<Path> configFile) {
+    }
+
+    /**
+     * Runs {@code args} if it is a hot command line.
+     *
+     * @return the exit code, or empty when {@code args} is for picocli
+     */
+    public static OptionalInt run(String[] args) {
+        Optional<Parsed> parsed = parse(args);
+        if (parsed.isEmpty()) {
+            return OptionalInt.empty();
+        }
+        Parsed hot = parsed.get();
+        try {
+            LocalSidecar sidecar = LocalSidecar.load(hot.configFile());
+            return OptionalInt.of(hot.command().equals("status") ? StatusCommand.show(sidecar, hot.flag())
+                    : CheckCommand.check(sidecar, hot.flag(), WaitOption.byDefault()));
+        } catch (Exception e) {
+            PrintWriter err = new PrintWriter(System.err, true);
+            return OptionalInt.of(CommandFailure.report(e, err));
+        }
+    }
+
+    /** The hot command line {@code args} is, or empty when it is anything else. */
+    static Optional<Parsed> parse(String[] args) {
+        String command = null;
+        boolean flag = false;
+        Optional<Path> configFile = Optional.empty();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String config = arg.equals("--config") && i + 1 < args.length ? args[++i]
+                    : arg.startsWith("--config=") ? arg.substring("--config=".length()) : null;
+            if (config != null) {
+                if (configFile.isPresent() || !plainFileName(config)) {
+                    return Optional.empty();
+                }
+                configFile = Optional.of(Path.of(config));
+            } else if (command == null && (arg.equals("status") || arg.equals("check"))) {
+                command = arg;
+            } else if (command != null && !flag && arg.equals(command.equals("status") ? "--json" : "--no-repair")) {
+                flag = true;
+            } else {
+                return Optional.empty();
+            }
+        }
+        return command == null ? Optional.empty() : Optional.of(new Parsed(command, flag, configFile));
+    }
+
+    /** Whether picocli, too, would take {@code value} as a file name (not empty, an option or an {@code @file}). */
+    private static boolean plainFileName(String value) {
+        return !value.isBlank() && !value.startsWith("-") && !value.startsWith("@");
+    }
+}
