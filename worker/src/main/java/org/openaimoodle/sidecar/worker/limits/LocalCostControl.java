@@ -44,6 +44,26 @@ public final class LocalCostControl implements CostControl {
     }
 
     @Override
+    public void admitRequests(String user) throws QuotaExceeded {
+        limits.takeRequests(user);
+    }
+
+    @Override
+    public void requireTokens(String user) throws QuotaExceeded {
+        limits.requireTokens(user);
+    }
+
+    @Override
+    public void refundRequests(String user) {
+        limits.refundRequests(user);
+    }
+
+    @Override
+    public <V extends ReplyCache.Sized> java.util.Optional<V> stored(CacheKey key) {
+        return cache == null ? java.util.Optional.empty() : cache.stored(key);
+    }
+
+    @Override
     public void charge(String user, long tokens) {
         limits.charge(user, tokens);
     }

@@ -73,12 +73,32 @@ public final class UsageLimits {
      * @throws QuotaExceeded saying which limit and when to try again
      */
     public void admit(String user) throws QuotaExceeded {
-        UserBuckets mine = users == null ? null : users.get(user, key -> new UserBuckets(
-                userRequests.map(this::bucket).orElse(null), userTokens.map(this::bucket).orElse(null)));
-        Bucket myRequests = mine == null ? null : mine.requests();
-        Bucket myTokens = mine == null ? null : mine.tokens();
-        requireTokensLeft(myTokens, () -> "your tokens (" + userTokens.orElseThrow().shown() + ")");
+        requireTokens(user);
+        takeRequests(user);
+    }
+
+    /**
+     * Refuses a request of {@code user} when a token limit (the user's or the site's) has nothing left.
+     *
+     * @param user the identity
+     * @throws QuotaExceeded saying which limit and when to try again
+     */
+    public void requireTokens(String user) throws QuotaExceeded {
+        UserBuckets mine = mine(user);
+        requireTokensLeft(mine == null ? null : mine.tokens(),
+                () -> "your tokens (" + userTokens.orElseThrow().shown() + ")");
         requireTokensLeft(siteTokenBucket, () -> "the site's tokens (" + siteTokens.orElseThrow().shown() + ")");
+    }
+
+    /**
+     * Takes one from each request limit (the user's and the site's), or from neither.
+     *
+     * @param user the identity
+     * @throws QuotaExceeded saying which limit and when to try again
+     */
+    public void takeRequests(String user) throws QuotaExceeded {
+        UserBuckets mine = mine(user);
+        Bucket myRequests = mine == null ? null : mine.requests();
         take(myRequests, () -> "your requests (" + userRequests.orElseThrow().shown() + ")");
         try {
             take(siteRequestBucket, () -> "the site's requests (" + siteRequests.orElseThrow().shown() + ")");
@@ -88,6 +108,22 @@ public final class UsageLimits {
             }
             throw e;
         }
+    }
+
+    /** Gives back the one {@link #takeRequests} took, for a request refused afterwards by a token limit. */
+    public void refundRequests(String user) {
+        UserBuckets mine = users == null ? null : users.getIfPresent(user);
+        if (mine != null && mine.requests() != null) {
+            mine.requests().addTokens(1);
+        }
+        if (siteRequestBucket != null) {
+            siteRequestBucket.addTokens(1);
+        }
+    }
+
+    private UserBuckets mine(String user) {
+        return users == null ? null : users.get(user, key -> new UserBuckets(
+                userRequests.map(this::bucket).orElse(null), userTokens.map(this::bucket).orElse(null)));
     }
 
     /**
