@@ -20,6 +20,7 @@ import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsClient;
 import org.openaimoodle.sidecar.worker.upstream.RetryPolicy;
 import org.openaimoodle.sidecar.worker.upstream.UpstreamTransport;
 import org.openaimoodle.sidecar.worker.upstream.UrlConnectionTransport;
+import org.openaimoodle.sidecar.worker.usage.SpoolUsageWriter;
 import org.openaimoodle.sidecar.worker.usage.SqliteUsageWriter;
 import org.openaimoodle.sidecar.worker.usage.UsageRecorder;
 
@@ -68,7 +69,10 @@ public final class Main {
                 ? org.openaimoodle.sidecar.worker.http.HttpMode.upstreamTransport(config)
                 : new UrlConnectionTransport(config.connectTimeout(), config.maxUpstreamReplyBytes());
         ActionService service = service(config, transport);
-        UsageRecorder usage = new SqliteUsageWriter(config.usageDb(), config.usageRetentionDays());
+        // stdio appends its records to the spool beside the store: opening SQLite would cost it more than its request.
+        UsageRecorder usage = config.httpMode()
+                ? new SqliteUsageWriter(config.usageDb(), config.usageRetentionDays())
+                : new SpoolUsageWriter(config.usageDb(), config.usageSpoolMaxBytes());
         AccessLog.recordUsageTo(usage);
         if (!config.httpMode()) {
             int exit = StdioMode.run(service, System.in, stdout, config.maxBodyBytes());

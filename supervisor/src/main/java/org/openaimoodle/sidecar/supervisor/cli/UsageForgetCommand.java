@@ -25,6 +25,7 @@ final class UsageForgetCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         java.nio.file.Path file = usage.sidecar().config().usageDb();
+        UsageCommand.importSpool(file, "usage forget"); // a spooled record of the user must not come back later
         try (Connection store = UsageDatabase.open(file, false)) {
             int deleted = UsageReport.forget(store, user);
             System.out.println("deleted " + deleted + " usage record" + (deleted == 1 ? "" : "s") + " of user "

@@ -64,6 +64,7 @@ public final class ConfigLoader {
                 sources.integer(SIDECAR_CACHE_MAX_ENTRIES),
                 UsageStoreLocation.path(sources.optionalText(SIDECAR_USAGE_DB), env),
                 sources.integer(SIDECAR_USAGE_RETENTION_DAYS),
+                sources.integer(SIDECAR_USAGE_SPOOL_MAX_BYTES),
                 new Prompts(
                         sources.optionalText(SIDECAR_PROMPT_CHAT_SYSTEM).orElse(original.chatSystem()),
                         sources.optionalText(SIDECAR_PROMPT_SUMMARIZE_SYSTEM).orElse(original.summarizeSystem()),

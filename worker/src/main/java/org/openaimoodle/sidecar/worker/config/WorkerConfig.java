@@ -63,6 +63,9 @@ import org.openaimoodle.sidecar.worker.openai.ModelAliases;
  * @param usageDb              {@code SIDECAR_USAGE_DB} (default {@code <state dir>/usage.db}): the usage store
  * @param usageRetentionDays   {@code SIDECAR_USAGE_RETENTION_DAYS} (default 90, 1 to 36500): older usage records
  *                             are deleted when the store is opened and daily after
+ * @param usageSpoolMaxBytes   {@code SIDECAR_USAGE_SPOOL_MAX_BYTES} (default 16 MiB, 64 KiB to 1 GiB): stdio mode
+ *                             appends its usage records to {@code <usage db>.spool} instead of opening the store;
+ *                             beyond this size they are dropped and counted until a worker imports the spool
  * @param prompts              the action prompts ({@code SIDECAR_PROMPT_*})
  * @param httpMode             {@code --http-mode}: serve HTTP instead of stdio
  * @param supervised           {@code SIDECAR_SUPERVISED=1}: started by the supervisor (no log timestamps,
@@ -99,6 +102,7 @@ public record WorkerConfig(
         int cacheMaxEntries,
         java.nio.file.Path usageDb,
         int usageRetentionDays,
+        int usageSpoolMaxBytes,
         Prompts prompts,
         boolean httpMode,
         boolean supervised,

@@ -66,6 +66,9 @@ public final class WorkerSettings {
     public static final Setting SIDECAR_USAGE_DB = TABLE.add(SharedSettings.SIDECAR_USAGE_DB);
     public static final Setting SIDECAR_USAGE_RETENTION_DAYS = TABLE.add(Setting.integer(
             "SIDECAR_USAGE_RETENTION_DAYS", 90, 1, 36_500, "usage records older than this many days are deleted"));
+    public static final Setting SIDECAR_USAGE_SPOOL_MAX_BYTES = TABLE.add(Setting.integer(
+            "SIDECAR_USAGE_SPOOL_MAX_BYTES", 16_777_216, 65_536, 1_073_741_824,
+            "stdio mode: bytes of usage records the spool beside the store holds until a worker imports them"));
     public static final Setting SIDECAR_PROMPT_CHAT_SYSTEM = TABLE.add(Setting.text("SIDECAR_PROMPT_CHAT_SYSTEM",
             null, "chat's system prompt").shownAs("the original"));
     public static final Setting SIDECAR_PROMPT_SUMMARIZE_SYSTEM = TABLE.add(Setting.text(
