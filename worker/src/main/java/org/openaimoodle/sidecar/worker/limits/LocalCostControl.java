@@ -26,10 +26,14 @@ public final class LocalCostControl implements CostControl {
         this.cachedActions = cache == null ? Set.of() : cachedActions;
     }
 
-    /** @return the cost control the configuration asks for, on the system clock and this heap */
+    /**
+     * @return the cost control the configuration asks for, on the system clock and this heap, its buckets rebuilt
+     *         from the usage store's records of the last limit window
+     */
     public static CostControl of(WorkerConfig config) {
         UsageLimits limits = new UsageLimits(config.limitUserRequests(), config.limitUserTokens(),
                 config.limitSiteRequests(), config.limitSiteTokens(), TimeMeter.SYSTEM_NANOTIME);
+        LimitReplay.replay(limits, config.usageDb()); // limits survive a restart: what earlier runs served counts
         ReplyCache cache = config.cacheTtl().isZero() ? null : new ReplyCache(config.cacheTtl(),
                 config.cacheMaxEntries(), Runtime.getRuntime().maxMemory() / 100 * CACHE_HEAP_PERCENT);
         if (!limits.any() && cache == null) {

@@ -30,12 +30,47 @@ public final class UsageLimits {
     private final Optional<LimitSpec> userTokens;
     private final Optional<LimitSpec> siteRequests;
     private final Optional<LimitSpec> siteTokens;
-    private final TimeMeter clock;
-    private final Bucket siteRequestBucket;
-    private final Bucket siteTokenBucket;
+    private final ReplayClock clock;
+    private Bucket siteRequestBucket; // replaced once by replay(), before the first request
+    private Bucket siteTokenBucket;
     private final Cache<String, UserBuckets> users;
 
     private record UserBuckets(Bucket requests, Bucket tokens) {
+    }
+
+    /**
+     * One request a previous run of the worker served, as the usage store keeps it, for {@link #replay}.
+     *
+     * @param ageNanos how long ago it was answered
+     * @param user     the identity it was counted under
+     * @param tokens   its prompt + completion tokens (0 for a cached reply: token limits did not count it)
+     */
+    public record Past(long ageNanos, String user, long tokens) {
+    }
+
+    /**
+     * The buckets' clock; while {@link #replay} runs, pinned to the time of the record it replays. Past records are
+     * older than the clock's present, and the present is read again once the replay ends, so time never goes back
+     * for a bucket.
+     */
+    private static final class ReplayClock implements TimeMeter {
+        private final TimeMeter live;
+        private boolean pinned;
+        private long pinnedNanos;
+
+        ReplayClock(TimeMeter live) {
+            this.live = live;
+        }
+
+        @Override
+        public long currentTimeNanos() {
+            return pinned ? pinnedNanos : live.currentTimeNanos();
+        }
+
+        @Override
+        public boolean isWallClockBased() {
+            return live.isWallClockBased();
+        }
     }
 
     /**
@@ -51,13 +86,65 @@ public final class UsageLimits {
         this.userTokens = userTokens;
         this.siteRequests = siteRequests;
         this.siteTokens = siteTokens;
-        this.clock = clock;
+        this.clock = new ReplayClock(clock);
         this.siteRequestBucket = siteRequests.map(this::bucket).orElse(null);
         this.siteTokenBucket = siteTokens.map(this::bucket).orElse(null);
         Duration longest = Stream.of(userRequests, userTokens).flatMap(Optional::stream).map(LimitSpec::period)
                 .max(Duration::compareTo).orElse(null);
         this.users = longest == null ? null : Caffeine.newBuilder().maximumSize(MAX_USERS)
                 .expireAfterAccess(longest).build();
+    }
+
+    /** @return the longest period of the configured limits (how far back {@link #replay} needs), or zero */
+    public Duration window() {
+        return Stream.of(userRequests, userTokens, siteRequests, siteTokens).flatMap(Optional::stream)
+                .map(LimitSpec::period).max(Duration::compareTo).orElse(Duration.ZERO);
+    }
+
+    /**
+     * Rebuilds the buckets from what earlier runs served (a restart must not give every user full buckets): each
+     * record, oldest first, takes one from the request limits and charges its tokens to the token limits, with the
+     * same token-bucket arithmetic as a live request, at the time it was answered. Only before the first request
+     * is admitted: the buckets' clock is pinned meanwhile. Users beyond {@link #MAX_USERS} are bounded as live.
+     *
+     * @param past the records of the last {@link #window()}, oldest first
+     * @return how many were replayed
+     */
+    public synchronized long replay(Iterable<Past> past) {
+        if (!any()) {
+            return 0;
+        }
+        long now = clock.live.currentTimeNanos();
+        long replayed = 0;
+        clock.pinned = true;
+        try {
+            // The site's buckets start full at the window's start; a user's when its first record comes.
+            clock.pinnedNanos = now - window().toNanos();
+            siteRequestBucket = siteRequests.map(this::bucket).orElse(null);
+            siteTokenBucket = siteTokens.map(this::bucket).orElse(null);
+            for (Past record : past) {
+                clock.pinnedNanos = now - Math.max(0, record.ageNanos());
+                UserBuckets mine = mine(record.user());
+                if (mine != null && mine.requests() != null) {
+                    mine.requests().tryConsume(1);
+                }
+                if (siteRequestBucket != null) {
+                    siteRequestBucket.tryConsume(1);
+                }
+                if (record.tokens() > 0) {
+                    if (mine != null && mine.tokens() != null) {
+                        mine.tokens().consumeIgnoringRateLimits(record.tokens());
+                    }
+                    if (siteTokenBucket != null) {
+                        siteTokenBucket.consumeIgnoringRateLimits(record.tokens());
+                    }
+                }
+                replayed++;
+            }
+        } finally {
+            clock.pinned = false;
+        }
+        return replayed;
     }
 
     /** @return whether any limit is configured */
