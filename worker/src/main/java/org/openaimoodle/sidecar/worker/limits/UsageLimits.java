@@ -20,7 +20,9 @@ import io.github.bucket4j.TimeMeter;
  *
  * <p>Per-user buckets live in a map bounded to {@link #MAX_USERS} users; a user whose buckets were not touched
  * for the longest period of the user limits is dropped (those buckets would be full again anyway). Beyond the
- * bound the least recently seen user is dropped early and starts again with full buckets.
+ * bound one user is dropped for each new one and starts again with full buckets; which one is Caffeine's size
+ * policy (frequency and recency: often a user seen once, lately), not strictly the least recently seen. The
+ * site limits still count every request.
  */
 public final class UsageLimits {
     /** Per-user bucket pairs held at most (a pair is a few hundred bytes). */
@@ -91,8 +93,9 @@ public final class UsageLimits {
         this.siteTokenBucket = siteTokens.map(this::bucket).orElse(null);
         Duration longest = Stream.of(userRequests, userTokens).flatMap(Optional::stream).map(LimitSpec::period)
                 .max(Duration::compareTo).orElse(null);
+        // Evictions on the calling thread (not the common pool): the bound holds when admit returns.
         this.users = longest == null ? null : Caffeine.newBuilder().maximumSize(MAX_USERS)
-                .expireAfterAccess(longest).build();
+                .expireAfterAccess(longest).executor(Runnable::run).build();
     }
 
     /** @return the longest period of the configured limits (how far back {@link #replay} needs), or zero */
@@ -145,6 +148,15 @@ public final class UsageLimits {
             clock.pinned = false;
         }
         return replayed;
+    }
+
+    /** @return how many users have buckets now (at most {@link #MAX_USERS}) */
+    long trackedUsers() {
+        if (users == null) {
+            return 0;
+        }
+        users.cleanUp();
+        return users.estimatedSize();
     }
 
     /** @return whether any limit is configured */

@@ -74,11 +74,12 @@ public final class SqliteUsageWriter implements UsageRecorder {
 
     @Override
     public void close(Duration bound) {
-        if (!queue.offer(END)) {
-            droppedRecords.incrementAndGet(); // full: the writer is behind; what it writes within the bound counts
-        }
+        long deadline = System.nanoTime() + bound.toNanos();
         try {
-            thread.join(bound);
+            // A full queue makes room as the writer works: wait for it within the bound (END is no record to drop).
+            if (queue.offer(END, bound.toNanos(), TimeUnit.NANOSECONDS)) {
+                thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -147,4 +147,33 @@ class UsageLimitsTest {
         UsageLimits limits = limits(null, null, null, null);
         assertEquals(0, limits.replay(java.util.List.of(new UsageLimits.Past(0, "42", 10))));
     }
+
+    @Test
+    void theHundredThousandAndFirstUserDropsOneUsersBucketsWhileTheSiteStillCountsEveryone() throws Exception {
+        int users = UsageLimits.MAX_USERS + 1;
+        UsageLimits limits = limits("1/1h", null, 2 * users + "/1h", null);
+        for (int user = 0; user < users; user++) {
+            limits.admit("u" + user); // each user's one request of the hour
+        }
+        assertEquals(UsageLimits.MAX_USERS, limits.trackedUsers());
+        // One user lost its used-up bucket: it is served once more. Probed in reverse, so that the buckets this
+        // probe creates (and the users they push out in turn) are of users probed already.
+        int servedAgain = 0;
+        for (int user = users - 1; user >= 0; user--) {
+            try {
+                limits.admit("u" + user);
+                servedAgain++;
+            } catch (QuotaExceeded e) {
+                // still at its limit
+            }
+        }
+        assertTrue(servedAgain >= 1 && servedAgain <= 2, "served again: " + servedAgain);
+        assertEquals(UsageLimits.MAX_USERS, limits.trackedUsers());
+        // The site counted every request: 100,001 + those served again, of 200,002; the rest are new users.
+        for (int i = 0; i < users - servedAgain; i++) {
+            limits.admit("new-" + i);
+        }
+        QuotaExceeded refused = assertThrows(QuotaExceeded.class, () -> limits.admit("one more"));
+        assertTrue(refused.getMessage().contains("the site's requests"), refused.getMessage());
+    }
 }
