@@ -43,17 +43,18 @@ public final class SpoolUsageWriter implements UsageRecorder {
                 dropped++;
                 if (!loggedFull) {
                     loggedFull = true;
-                    LOG.warn("usage spool {} is full ({} bytes, SIDECAR_USAGE_SPOOL_MAX_BYTES): this request's usage "
-                            + "is dropped and counted; the HTTP worker or `sidecarctl usage` empties the spool",
-                            UsageSpool.of(db), maxBytes);
+                    LOG.warn("usage store {}: its spool {} is full ({} bytes, SIDECAR_USAGE_SPOOL_MAX_BYTES): this "
+                            + "request's usage is dropped and counted; the HTTP worker or `sidecarctl usage` empties "
+                            + "the spool", db, UsageSpool.of(db), maxBytes);
                 }
             }
         } catch (IOException | RuntimeException e) {
             failed++;
             if (!loggedFailure) {
                 loggedFailure = true;
-                LOG.warn("usage spool {} cannot be written ({}); the request was served, its usage is not recorded; "
-                        + "check SIDECAR_USAGE_DB, the disk and its permissions", UsageSpool.of(db), e.toString());
+                LOG.warn("usage store {}: its spool {} cannot be written ({}); the request was served, its usage is "
+                        + "not recorded; check SIDECAR_USAGE_DB, the disk and its permissions", db, UsageSpool.of(db),
+                        e.toString());
             }
         }
     }
