@@ -25,8 +25,10 @@ readonly WARMUP=${BENCH_COST_WARMUP:-300}
 sidecar_find_java
 java=$SIDECAR_JAVA
 testkit_jar=$root/testkit/target/openai-moodle-sidecar-testkit.jar
-[ -f "$testkit_jar" ] && [ -f "$root/worker/target/openai-moodle-sidecar-worker.jar" ] \
-    || { echo "cost-control: build first (./mvnw -DskipTests install)" >&2; exit 1; }
+if [ ! -f "$testkit_jar" ] || [ ! -f "$root/worker/target/openai-moodle-sidecar-worker.jar" ]; then
+    echo "cost-control: build first (./mvnw -DskipTests install)" >&2
+    exit 1
+fi
 
 rm -rf "$out"
 mkdir -p "$out/run"
@@ -96,5 +98,5 @@ cat <<TABLE
 | summarize, cache hit | $(ms "$(value hit_p50_us)") | $(ms "$(value hit_p99_us)") |
 | the same summarize without the cache (worker "off") | $(ms "$(value uncached_p50_us)") | $(ms "$(value uncached_p99_us)") |
 
-Failures: $(value failures). Usage records stored by the "on" worker: $(ls -s "$out/usage.db" 2>/dev/null | cut -d' ' -f1) KiB.
+Failures: $(value failures). The "on" worker's usage store: $(du -k "$out/usage.db" 2>/dev/null | cut -f1) KiB.
 TABLE
