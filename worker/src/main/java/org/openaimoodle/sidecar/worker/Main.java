@@ -20,6 +20,7 @@ import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsClient;
 import org.openaimoodle.sidecar.worker.upstream.RetryPolicy;
 import org.openaimoodle.sidecar.worker.upstream.UpstreamTransport;
 import org.openaimoodle.sidecar.worker.upstream.UrlConnectionTransport;
+import org.openaimoodle.sidecar.worker.usage.SpoolUsageWriter;
 import org.openaimoodle.sidecar.worker.usage.SqliteUsageWriter;
 import org.openaimoodle.sidecar.worker.usage.UsageRecorder;
 
@@ -111,7 +112,12 @@ public final class Main {
      *         {@code sidecarctl usage} on any node reports every node), else the SQLite store
      */
     static UsageRecorder usageRecorder(WorkerConfig config) {
-        return config.httpMode() && config.redisUrl().isPresent()
+        if (!config.httpMode()) {
+            // stdio appends its records to the spool beside the store: opening SQLite (or Redis) would cost it more
+            // than its request. A worker without Redis, and sidecarctl usage, import the spool into the store.
+            return new SpoolUsageWriter(config.usageDb(), config.usageSpoolMaxBytes());
+        }
+        return config.redisUrl().isPresent()
                 ? org.openaimoodle.sidecar.worker.redis.RedisNode.of(config).usageRecorder()
                 : new SqliteUsageWriter(config.usageDb(), config.usageRetentionDays());
     }

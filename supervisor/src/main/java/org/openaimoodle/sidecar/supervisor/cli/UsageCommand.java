@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.Optional;
 
 import org.openaimoodle.sidecar.common.ExitCodes;
+import org.openaimoodle.sidecar.common.usage.SpoolImport;
 import org.openaimoodle.sidecar.common.usage.UsageDatabase;
+import org.openaimoodle.sidecar.common.usage.UsageSpool;
 import org.openaimoodle.sidecar.supervisor.usage.ReportFormat;
 import org.openaimoodle.sidecar.supervisor.config.SupervisorConfig;
 import org.openaimoodle.sidecar.supervisor.usage.ReportPeriod;
@@ -25,8 +27,10 @@ import picocli.CommandLine.Option;
  * starts without them.
  */
 @Command(name = "usage", subcommands = UsageForgetCommand.class, description = {
-        "Reports usage from SIDECAR_USAGE_DB (with SIDECAR_REDIS_URL: every node's, from Redis): requests, cached, prompt_tokens, completion_tokens, cost_usd "
-                + "(SIDECAR_PRICES) per user, action, model or day.",
+        "Reports usage from SIDECAR_USAGE_DB (with SIDECAR_REDIS_URL: every node's, from Redis, plus this node's "
+                + "own store): requests, cached, prompt_tokens, completion_tokens, cost_usd "
+                + "(SIDECAR_PRICES) per user, action, model or day. Records of stdio requests still in the spool "
+                + "beside the store are imported first.",
         "Exit 0; 1 the store cannot be read; 2 bad options."})
 final class UsageCommand extends SidecarctlSubcommand {
     @Option(names = "--since", defaultValue = "7d", description = "From: 7d, 12h, 30m back, or YYYY-MM-DD "
@@ -68,10 +72,12 @@ final class UsageCommand extends SidecarctlSubcommand {
             return ExitCodes.USAGE;
         }
         SupervisorConfig config = sidecar().config();
-        if (config.redisUrl().isPresent()) { // every node's records, from Redis
+        importSpool(config.usageDb(), "usage");
+        if (config.redisUrl().isPresent()) { // every node's records from Redis, and this node's own store
             try {
                 System.out.print(output.render(grouping.label(), SiteUsage.rows(config.redisUrl().get(),
-                        config.redisPrefix(), grouping, from, to, Optional.ofNullable(user), top, config.prices())));
+                        config.redisPrefix(), config.usageDb(), grouping, from, to, Optional.ofNullable(user), top,
+                        config.prices())));
                 return ExitCodes.OK;
             } catch (SQLException e) {
                 System.err.println("sidecarctl usage: cannot read the site's usage records: "
@@ -88,6 +94,30 @@ final class UsageCommand extends SidecarctlSubcommand {
             System.err.println("sidecarctl usage: cannot read the usage store " + config.usageDb() + ": "
                     + e.getMessage());
             return ExitCodes.FAILED;
+        }
+    }
+
+    /**
+     * Moves the records stdio requests left in the spool beside the store into it first, so that they are in the
+     * report (and in {@code forget}) even when no worker runs to import them. A spool that cannot be imported is
+     * reported on stderr; the report goes on with the store as it is.
+     *
+     * @param db      the store
+     * @param command the command's name for the message
+     */
+    static void importSpool(java.nio.file.Path db, String command) {
+        if (!UsageSpool.pending(db)) {
+            return;
+        }
+        try (Connection store = UsageDatabase.open(db, true)) {
+            SpoolImport.Result result = SpoolImport.run(db, store);
+            if (result.dropped() > 0) {
+                System.err.println("sidecarctl " + command + ": " + result.dropped() + " records of stdio requests "
+                        + "were dropped because the usage spool was full (SIDECAR_USAGE_SPOOL_MAX_BYTES)");
+            }
+        } catch (SQLException | java.io.IOException e) {
+            System.err.println("sidecarctl " + command + ": the stdio records in " + UsageSpool.of(db)
+                    + " could not be imported (" + e.getMessage() + "); they are not in this report");
         }
     }
 

@@ -30,6 +30,7 @@ final class UsageForgetCommand implements Callable<Integer> {
     public Integer call() {
         org.openaimoodle.sidecar.supervisor.config.SupervisorConfig config = usage.sidecar().config();
         java.nio.file.Path file = config.usageDb();
+        UsageCommand.importSpool(file, "usage forget"); // a spooled record of the user must not come back later
         long deleted = 0;
         if (config.redisUrl().isPresent()) { // every node's records
             try {

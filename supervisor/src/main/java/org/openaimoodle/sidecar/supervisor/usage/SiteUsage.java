@@ -31,11 +31,15 @@ public final class SiteUsage {
     /**
      * @param url    SIDECAR_REDIS_URL
      * @param prefix SIDECAR_REDIS_PREFIX
-     * @return the report's rows over every node's records (arguments as {@link UsageReport#rows})
+     * @param local  this node's own store (SIDECAR_USAGE_DB): the records that never went to Redis — its stdio
+     *               requests (stdio mode writes to the spool beside it, imported before the report) and whatever it
+     *               recorded before it had Redis; skipped when it does not exist
+     * @return the report's rows over every node's records in Redis and this node's own (arguments as
+     *         {@link UsageReport#rows})
      * @throws SQLException when Redis cannot be read or the temporary store written; the message names Redis's
      *                      address, never its password
      */
-    public static List<UsageReport.Row> rows(String url, String prefix, UsageReport.By by, Instant since,
+    public static List<UsageReport.Row> rows(String url, String prefix, Path local, UsageReport.By by, Instant since,
                                              Instant until, Optional<String> user, int top, Prices prices)
             throws SQLException {
         RedisAddress address = RedisAddress.parse(url);
@@ -49,11 +53,31 @@ public final class SiteUsage {
              Connection store = UsageDatabase.open(dir.resolve("site.db"), true)) {
             new RedisUsageLog(redis, prefix).copyInto(store, since.toEpochMilli(), until.toEpochMilli());
             store.setAutoCommit(true);
+            if (Files.exists(local)) {
+                copyLocal(store, local, since, until);
+            }
             return UsageReport.rows(store, by, since, until, user, top, prices);
         } catch (JedisException e) {
             throw unreachable(address, e);
         } finally {
             delete(dir);
+        }
+    }
+
+    private static void copyLocal(Connection store, Path local, Instant since, Instant until) throws SQLException {
+        try (var statement = store.createStatement()) {
+            statement.execute("ATTACH DATABASE '" + local.toAbsolutePath().toString().replace("'", "''") + "' AS node");
+        }
+        try (var copy = store.prepareStatement("INSERT INTO usage SELECT time_ms, user, endpoint, action, model, "
+                + "prompt_tokens, completion_tokens, cached, code, duration_ms FROM node.usage "
+                + "WHERE time_ms >= ? AND time_ms < ?")) {
+            copy.setLong(1, since.toEpochMilli());
+            copy.setLong(2, until.toEpochMilli());
+            copy.executeUpdate();
+        } finally {
+            try (var statement = store.createStatement()) {
+                statement.execute("DETACH DATABASE node");
+            }
         }
     }
 

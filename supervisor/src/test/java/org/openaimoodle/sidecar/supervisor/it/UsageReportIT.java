@@ -119,6 +119,26 @@ class UsageReportIT {
         assertEquals(5, total(after, "requests"));
     }
 
+    @Test
+    void aStdioRequestIsInTheReportWhenNoWorkerRunsAndForgetRemovesItsSpooledRecord() throws Exception {
+        upstream = FakeUpstream.start();
+        sidecar = new SidecarUnderTest(dir).withFakeKey(upstream.baseUrl())
+                .with("SIDECAR_USAGE_DB", dir.resolve("state/usage.db").toString());
+        for (String user : new String[] {"stdio-only", "stdio-forgotten"}) {
+            ProcessRun.Finished stdio = ProcessRun.run(List.of(Checkout.WORKER_LAUNCHER.toString()), sidecar.env(),
+                    dir, "{\"action\":\"chat\",\"content\":\"hi\",\"user_id\":\"" + user + "\"}\n",
+                    Duration.ofSeconds(60));
+            assertEquals(0, stdio.exitCode(), stdio.toString());
+        }
+        ProcessRun.Finished forget = sidecar.sidecarctl("usage", "forget", "stdio-forgotten");
+        assertEquals(0, forget.exitCode(), forget.toString());
+        assertEquals("deleted 1 usage record of user stdio-forgotten", forget.stdout().strip());
+        Map<String, JsonNode> byUser = report("--by", "user");
+        assertEquals(java.util.Set.of("stdio-only"), byUser.keySet());
+        assertTotals(byUser.get("stdio-only"), 1);
+        assertTrue(!java.nio.file.Files.exists(dir.resolve("state/usage.db.spool")), "the spool was imported");
+    }
+
     private static void assertTotals(JsonNode row, int upstreamCalls) {
         assertEquals(upstreamCalls, row.get("requests").asInt(), row.toString());
         assertEquals(10L * upstreamCalls, row.get("prompt_tokens").asLong(), row.toString());

@@ -47,6 +47,21 @@ public final class ReplyCache {
     }
 
     /**
+     * @param key the request's key
+     * @param <V> the reply type
+     * @return the reply stored for {@code key}; empty when there is none or it is still on its way
+     */
+    @SuppressWarnings("unchecked")
+    public <V extends Sized> java.util.Optional<V> stored(CacheKey key) {
+        CompletableFuture<Sized> entry = cache.getIfPresent(key);
+        // A future in the map that is done holds a kept reply: failures and rejected replies leave before completing.
+        if (entry == null || !entry.isDone() || entry.isCompletedExceptionally()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of((V) entry.join());
+    }
+
+    /**
      * @param key  the request's key
      * @param call the upstream work, run only when no equal reply is stored or on its way
      * @param keep whether a reply may be stored (a success)

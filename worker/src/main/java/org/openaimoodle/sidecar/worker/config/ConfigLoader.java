@@ -67,6 +67,7 @@ public final class ConfigLoader {
                 redisUrl(sources),
                 sources.text(SIDECAR_REDIS_PREFIX),
                 sources.bool(SIDECAR_LIMITS_FAIL_CLOSED),
+                sources.integer(SIDECAR_USAGE_SPOOL_MAX_BYTES),
                 new Prompts(
                         sources.optionalText(SIDECAR_PROMPT_CHAT_SYSTEM).orElse(original.chatSystem()),
                         sources.optionalText(SIDECAR_PROMPT_SUMMARIZE_SYSTEM).orElse(original.summarizeSystem()),

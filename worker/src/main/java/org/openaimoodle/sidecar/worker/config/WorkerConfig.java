@@ -68,6 +68,9 @@ import org.openaimoodle.sidecar.worker.openai.ModelAliases;
  * @param redisPrefix          {@code SIDECAR_REDIS_PREFIX} (default {@code openai-sidecar:}): the key prefix in Redis
  * @param limitsFailClosed     {@code SIDECAR_LIMITS_FAIL_CLOSED} (default false): with Redis unreachable, answer
  *                             {@code unavailable} instead of serving without limits
+ * @param usageSpoolMaxBytes   {@code SIDECAR_USAGE_SPOOL_MAX_BYTES} (default 16 MiB, 64 KiB to 1 GiB): stdio mode
+ *                             appends its usage records to {@code <usage db>.spool} instead of opening the store;
+ *                             beyond this size they are dropped and counted until a worker imports the spool
  * @param prompts              the action prompts ({@code SIDECAR_PROMPT_*})
  * @param httpMode             {@code --http-mode}: serve HTTP instead of stdio
  * @param supervised           {@code SIDECAR_SUPERVISED=1}: started by the supervisor (no log timestamps,
@@ -107,6 +110,7 @@ public record WorkerConfig(
         Optional<String> redisUrl,
         String redisPrefix,
         boolean limitsFailClosed,
+        int usageSpoolMaxBytes,
         Prompts prompts,
         boolean httpMode,
         boolean supervised,

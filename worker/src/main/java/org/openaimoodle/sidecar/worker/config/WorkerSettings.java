@@ -70,6 +70,9 @@ public final class WorkerSettings {
     public static final Setting SIDECAR_REDIS_PREFIX = TABLE.add(SharedSettings.SIDECAR_REDIS_PREFIX);
     public static final Setting SIDECAR_LIMITS_FAIL_CLOSED = TABLE.add(Setting.bool("SIDECAR_LIMITS_FAIL_CLOSED", false,
             "Redis unreachable: false serves without limits (a warning a minute, counted), true answers unavailable"));
+    public static final Setting SIDECAR_USAGE_SPOOL_MAX_BYTES = TABLE.add(Setting.integer(
+            "SIDECAR_USAGE_SPOOL_MAX_BYTES", 16_777_216, 65_536, 1_073_741_824,
+            "stdio mode: bytes of usage records the spool beside the store holds until a worker imports them"));
     public static final Setting SIDECAR_PROMPT_CHAT_SYSTEM = TABLE.add(Setting.text("SIDECAR_PROMPT_CHAT_SYSTEM",
             null, "chat's system prompt").shownAs("the original"));
     public static final Setting SIDECAR_PROMPT_SUMMARIZE_SYSTEM = TABLE.add(Setting.text(

@@ -46,6 +46,6 @@ final class AiEndpoint implements HttpService {
         JsonReplies.send(res, status, reply.toJson());
         AccessLog.record("ai", outcome == null ? null : outcome.action(), outcome == null ? null : outcome.userId(),
                 outcome == null ? null : service.model(), reply.outcome(), status, (System.nanoTime() - start) / 1_000_000,
-                outcome == null ? Usage.UNKNOWN : outcome.usage());
+                outcome == null ? Usage.UNKNOWN : outcome.usage(), outcome != null && outcome.cached());
     }
 }

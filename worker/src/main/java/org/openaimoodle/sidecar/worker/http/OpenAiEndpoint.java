@@ -48,6 +48,8 @@ import org.slf4j.LoggerFactory;
 final class OpenAiEndpoint implements HttpService {
     private static final Logger LOG = LoggerFactory.getLogger("worker");
     private static final Pattern ACTION = Pattern.compile("[a-z0-9_]{1,64}");
+    private static final String NOT_CONFIGURED = "No OpenAI API key is configured; set OPENAI_API_KEY for the "
+            + "sidecar and restart it";
 
     private final Intake intake;
     private final Optional<ChatCompletionsClient> client;
@@ -125,7 +127,7 @@ final class OpenAiEndpoint implements HttpService {
                             Forwarded::totalTokens);
                     Forwarded forwarded = served.value();
                     whole(res, start, action, request, forwarded.answer(),
-                            served.cached() ? new Usage(0, 0) : forwarded.usage());
+                            served.cached() ? new Usage(0, 0) : forwarded.usage(), served.cached());
                 }
             } catch (QuotaExceeded e) {
                 res.header(HeaderNames.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
@@ -139,23 +141,50 @@ final class OpenAiEndpoint implements HttpService {
         });
     }
 
+    /**
+     * {@code GET …/v1/models}: logged like every request, but no usage: it is neither recorded in the usage store
+     * nor counted by the limits (listing the models answers no question and costs no tokens).
+     */
     private void models(ServerRequest req, ServerResponse res, String action) throws IOException {
         long start = System.nanoTime();
-        intake.get(req, res, (r, status, code, message) -> fail(r, start, action, null,
+        intake.get(req, res, (r, status, code, message) -> failModels(r, start, action,
                 new OpenAiError(status, code, message)), body -> {
             if (client.isEmpty()) {
-                notConfigured(res, start, action, null);
+                failModels(res, start, action, new OpenAiError(503, ErrorCode.NOT_CONFIGURED, NOT_CONFIGURED));
                 return;
             }
             try {
                 TransportResponse answer = client.get().models(Deadline.after(requestTimeout));
-                whole(res, start, action, null, answer, Forwarded.of(answer).usage());
+                boolean passOn = answer.ok() || (answer.status() < 500
+                        && client.get().upstreamMessage(answer).isPresent());
+                if (!passOn) {
+                    failModels(res, start, action, OpenAiError.of(client.get().statusFailure(answer, 1)));
+                    return;
+                }
+                res.status(Status.create(answer.status()));
+                res.header(HeaderNames.CONTENT_TYPE, answer.header("content-type").orElse("application/json"));
+                res.send(answer.body());
+                AccessLog.recordWithoutUsage(action, answer.ok() ? "ok"
+                        : OpenAiError.of(client.get().statusFailure(answer, 1)).code().wire(), answer.status(),
+                        millisSince(start));
             } catch (UpstreamException e) {
-                fail(res, start, action, null, OpenAiError.of(e));
+                failModels(res, start, action, OpenAiError.of(e));
             } catch (RuntimeException e) {
-                internal(res, start, action, null, e);
+                LOG.error("unexpected failure in {} models", action, e);
+                if (!res.isSent()) {
+                    failModels(res, start, action, new OpenAiError(500, ErrorCode.INTERNAL, "internal error ("
+                            + e.getClass().getSimpleName() + "); see the sidecar log"));
+                }
             }
         });
+    }
+
+    private static void failModels(ServerResponse res, long start, String action, OpenAiError error) {
+        if (error.status() == 429 || error.code() == ErrorCode.UNAVAILABLE) {
+            res.header(HeaderNames.RETRY_AFTER, "1");
+        }
+        JsonReplies.send(res, error.status(), error.toJson());
+        AccessLog.recordWithoutUsage(action, error.code().wire(), error.status(), millisSince(start));
     }
 
     /**
@@ -258,7 +287,7 @@ final class OpenAiEndpoint implements HttpService {
 
     /** A whole answer: 2xx and OpenAI-shaped 4xx errors pass through, anything else is the sidecar's 502. */
     private void whole(ServerResponse res, long start, String action, ChatRequest request, TransportResponse answer,
-                       Usage usage) {
+                       Usage usage, boolean cached) {
         boolean passOn = answer.ok() || (answer.status() < 500 && client.get().upstreamMessage(answer).isPresent());
         if (!passOn) {
             fail(res, start, action, request, OpenAiError.of(client.get().statusFailure(answer, 1)));
@@ -268,7 +297,8 @@ final class OpenAiEndpoint implements HttpService {
         res.header(HeaderNames.CONTENT_TYPE, answer.header("content-type").orElse("application/json"));
         res.send(answer.body());
         String code = answer.ok() ? "ok" : OpenAiError.of(client.get().statusFailure(answer, 1)).code().wire();
-        AccessLog.record("v1", action, user(request), model(request), code, answer.status(), millisSince(start), usage);
+        AccessLog.record("v1", action, user(request), model(request), code, answer.status(), millisSince(start), usage,
+                cached);
     }
 
     private void stream(ServerResponse res, long start, String action, ChatRequest request, TransportResponse answer)
@@ -277,7 +307,7 @@ final class OpenAiEndpoint implements HttpService {
         if (answer.stream() == null) {
             Forwarded forwarded = Forwarded.of(answer);
             costs.charge(user, forwarded.totalTokens());
-            whole(res, start, action, request, answer, forwarded.usage());
+            whole(res, start, action, request, answer, forwarded.usage(), false);
             return;
         }
         res.status(Status.OK_200);
@@ -304,8 +334,7 @@ final class OpenAiEndpoint implements HttpService {
     }
 
     private void notConfigured(ServerResponse res, long start, String action, ChatRequest request) {
-        fail(res, start, action, request, new OpenAiError(503, ErrorCode.NOT_CONFIGURED, "No OpenAI API key is "
-                + "configured; set OPENAI_API_KEY for the sidecar and restart it"));
+        fail(res, start, action, request, new OpenAiError(503, ErrorCode.NOT_CONFIGURED, NOT_CONFIGURED));
     }
 
     private static void fail(ServerResponse res, long start, String action, ChatRequest request, OpenAiError error) {

@@ -56,6 +56,41 @@ public interface CostControl {
      */
     void admit(String user) throws QuotaExceeded, UpstreamException;
 
+    /**
+     * The request half of {@link #admit}: takes one from each request limit, and leaves the token limits to
+     * {@link #requireTokens} (a reply the cache holds is served without them). Without an override, this is
+     * {@link #admit} whole.
+     *
+     * @param user the identity
+     * @throws QuotaExceeded     when a request limit refuses the request
+     * @throws UpstreamException when the limits cannot be checked and SIDECAR_LIMITS_FAIL_CLOSED asks to refuse
+     */
+    default void admitRequests(String user) throws QuotaExceeded, UpstreamException {
+        admit(user);
+    }
+
+    /**
+     * The token half of {@link #admit}, for a request the cache cannot answer.
+     *
+     * @param user the identity
+     * @throws QuotaExceeded when a token limit has nothing left
+     */
+    default void requireTokens(String user) throws QuotaExceeded {
+    }
+
+    /** Gives back what {@link #admitRequests} took, for a request that was then refused by a token limit. */
+    default void refundRequests(String user) {
+    }
+
+    /**
+     * @param key the request's cache key
+     * @param <V> the reply type
+     * @return the reply the cache holds for {@code key}, complete (not one still in flight), if any
+     */
+    default <V extends ReplyCache.Sized> java.util.Optional<V> stored(CacheKey key) {
+        return java.util.Optional.empty();
+    }
+
     /** Charges a served request's total tokens to the token limits (nothing for a cached reply). */
     void charge(String user, long tokens);
 
@@ -70,8 +105,9 @@ public interface CostControl {
             throws UpstreamException;
 
     /**
-     * The whole path of a request that is not a stream: admit, then the cache (when {@code key} is not null) or the
-     * call, then the charge for a reply that was not cached.
+     * The whole path of a request that is not a stream: the request limits, then a reply the cache holds (served
+     * even when the user's tokens are used up: DESIGN.md, "request limits still count it, token limits do not"),
+     * else the token limits, then the cache or the call, then the charge for a reply that was not cached.
      *
      * @param user   the identity
      * @param key    the cache key, or null when the action is not cached
@@ -87,7 +123,19 @@ public interface CostControl {
     default <V extends ReplyCache.Sized> Served<V> serve(String user, CacheKey key, ReplyCodec<V> codec, Call<V> call,
                                                         Predicate<V> keep, ToLongFunction<V> tokens)
             throws QuotaExceeded, UpstreamException {
-        admit(user);
+        admitRequests(user);
+        if (key != null) {
+            java.util.Optional<V> stored = stored(key);
+            if (stored.isPresent()) {
+                return new Served<>(stored.get(), true);
+            }
+        }
+        try {
+            requireTokens(user);
+        } catch (QuotaExceeded e) {
+            refundRequests(user);
+            throw e;
+        }
         Served<V> served = key == null ? new Served<>(call.get(), false) : cached(key, codec, call, keep);
         if (!served.cached()) {
             charge(user, tokens.applyAsLong(served.value()));

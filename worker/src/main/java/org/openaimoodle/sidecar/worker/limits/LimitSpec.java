@@ -45,15 +45,20 @@ public record LimitSpec(long amount, Duration period) {
 
     /** @return the limit for people: {@code 30 per hour}, {@code 5000000 per 30 days} */
     public String shown() {
+        return amount + " per " + shownPeriod(period);
+    }
+
+    /** @return a period for people: {@code hour}, {@code 30 days} */
+    static String shownPeriod(Duration period) {
         long seconds = period.toSeconds();
         long[] sizes = {86_400, 3_600, 60, 1};
         String[] units = {"day", "hour", "minute", "second"};
         for (int i = 0; i < sizes.length; i++) {
             if (seconds % sizes[i] == 0) {
                 long n = seconds / sizes[i];
-                return amount + " per " + (n == 1 ? units[i] : n + " " + units[i] + "s");
+                return n == 1 ? units[i] : n + " " + units[i] + "s";
             }
         }
-        return amount + " per " + seconds + " seconds"; // unreachable: every period is whole seconds
+        return seconds + " seconds"; // unreachable: every period is whole seconds
     }
 }

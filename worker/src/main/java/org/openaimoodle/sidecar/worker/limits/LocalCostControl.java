@@ -27,10 +27,14 @@ public final class LocalCostControl implements CostControl {
         this.cachedActions = cache == null ? Set.of() : cachedActions;
     }
 
-    /** @return the cost control the configuration asks for, on the system clock and this heap */
+    /**
+     * @return the cost control the configuration asks for, on the system clock and this heap, its buckets rebuilt
+     *         from the usage store's records of the last limit window
+     */
     public static CostControl of(WorkerConfig config) {
         UsageLimits limits = new UsageLimits(config.limitUserRequests(), config.limitUserTokens(),
                 config.limitSiteRequests(), config.limitSiteTokens(), TimeMeter.SYSTEM_NANOTIME);
+        LimitReplay.replay(limits, config.usageDb()); // limits survive a restart: what earlier runs served counts
         ReplyCache cache = replyCache(config);
         if (!limits.any() && cache == null) {
             return NONE;
@@ -47,6 +51,26 @@ public final class LocalCostControl implements CostControl {
     @Override
     public void admit(String user) throws QuotaExceeded {
         limits.admit(user);
+    }
+
+    @Override
+    public void admitRequests(String user) throws QuotaExceeded {
+        limits.takeRequests(user);
+    }
+
+    @Override
+    public void requireTokens(String user) throws QuotaExceeded {
+        limits.requireTokens(user);
+    }
+
+    @Override
+    public void refundRequests(String user) {
+        limits.refundRequests(user);
+    }
+
+    @Override
+    public <V extends ReplyCache.Sized> java.util.Optional<V> stored(CacheKey key) {
+        return cache == null ? java.util.Optional.empty() : cache.stored(key);
     }
 
     @Override

@@ -20,7 +20,9 @@ import io.github.bucket4j.TimeMeter;
  *
  * <p>Per-user buckets live in a map bounded to {@link #MAX_USERS} users; a user whose buckets were not touched
  * for the longest period of the user limits is dropped (those buckets would be full again anyway). Beyond the
- * bound the least recently seen user is dropped early and starts again with full buckets.
+ * bound one user is dropped for each new one and starts again with full buckets; which one is Caffeine's size
+ * policy (frequency and recency: often a user seen once, lately), not strictly the least recently seen. The
+ * site limits still count every request.
  */
 public final class UsageLimits {
     /** Per-user bucket pairs held at most (a pair is a few hundred bytes). */
@@ -30,12 +32,11 @@ public final class UsageLimits {
     private final Optional<LimitSpec> userTokens;
     private final Optional<LimitSpec> siteRequests;
     private final Optional<LimitSpec> siteTokens;
-    private final TimeMeter clock;
-    private final Bucket siteRequestBucket;
-    private final Bucket siteTokenBucket;
-    private final Cache<String, UserBuckets> users;
-
+    private final ReplayClock clock;
     private final Buckets buckets;
+    private Bucket siteRequestBucket; // replaced once by replay(), before the first request
+    private Bucket siteTokenBucket;
+    private final Cache<String, UserBuckets> users;
 
     private record UserBuckets(Bucket requests, Bucket tokens) {
     }
@@ -60,6 +61,41 @@ public final class UsageLimits {
             .addLimit(limit -> limit.capacity(spec.amount()).refillGreedy(spec.amount(), spec.period()))
             .withCustomTimePrecision(clock)
             .build();
+
+    /**
+     * One request a previous run of the worker served, as the usage store keeps it, for {@link #replay}.
+     *
+     * @param ageNanos how long ago it was answered
+     * @param user     the identity it was counted under
+     * @param tokens   its prompt + completion tokens (0 for a cached reply: token limits did not count it)
+     */
+    public record Past(long ageNanos, String user, long tokens) {
+    }
+
+    /**
+     * The buckets' clock; while {@link #replay} runs, pinned to the time of the record it replays. Past records are
+     * older than the clock's present, and the present is read again once the replay ends, so time never goes back
+     * for a bucket.
+     */
+    private static final class ReplayClock implements TimeMeter {
+        private final TimeMeter live;
+        private boolean pinned;
+        private long pinnedNanos;
+
+        ReplayClock(TimeMeter live) {
+            this.live = live;
+        }
+
+        @Override
+        public long currentTimeNanos() {
+            return pinned ? pinnedNanos : live.currentTimeNanos();
+        }
+
+        @Override
+        public boolean isWallClockBased() {
+            return live.isWallClockBased();
+        }
+    }
 
     /**
      * @param userRequests requests per user, or empty
@@ -89,13 +125,75 @@ public final class UsageLimits {
         this.userTokens = userTokens;
         this.siteRequests = siteRequests;
         this.siteTokens = siteTokens;
-        this.clock = clock;
+        this.clock = new ReplayClock(clock);
         this.siteRequestBucket = siteRequests.map(spec -> bucket("site:requests", spec)).orElse(null);
         this.siteTokenBucket = siteTokens.map(spec -> bucket("site:tokens", spec)).orElse(null);
         Duration longest = Stream.of(userRequests, userTokens).flatMap(Optional::stream).map(LimitSpec::period)
                 .max(Duration::compareTo).orElse(null);
+        // Evictions on the calling thread (not the common pool): the bound holds when admit returns.
         this.users = longest == null ? null : Caffeine.newBuilder().maximumSize(MAX_USERS)
-                .expireAfterAccess(longest).build();
+                .expireAfterAccess(longest).executor(Runnable::run).build();
+    }
+
+    /** @return the longest period of the configured limits (how far back {@link #replay} needs), or zero */
+    public Duration window() {
+        return Stream.of(userRequests, userTokens, siteRequests, siteTokens).flatMap(Optional::stream)
+                .map(LimitSpec::period).max(Duration::compareTo).orElse(Duration.ZERO);
+    }
+
+    /**
+     * Rebuilds the buckets from what earlier runs served (a restart must not give every user full buckets): each
+     * record, oldest first, takes one from the request limits and charges its tokens to the token limits, with the
+     * same token-bucket arithmetic as a live request, at the time it was answered. Only before the first request
+     * is admitted: the buckets' clock is pinned meanwhile. Users beyond {@link #MAX_USERS} are bounded as live.
+     *
+     * @param past the records of the last {@link #window()}, oldest first
+     * @return how many were replayed
+     */
+    public synchronized long replay(Iterable<Past> past) {
+        if (!any()) {
+            return 0;
+        }
+        long now = clock.live.currentTimeNanos();
+        long replayed = 0;
+        clock.pinned = true;
+        try {
+            // The site's buckets start full at the window's start; a user's when its first record comes.
+            clock.pinnedNanos = now - window().toNanos();
+            siteRequestBucket = siteRequests.map(spec -> bucket("site:requests", spec)).orElse(null);
+            siteTokenBucket = siteTokens.map(spec -> bucket("site:tokens", spec)).orElse(null);
+            for (Past record : past) {
+                clock.pinnedNanos = now - Math.max(0, record.ageNanos());
+                UserBuckets mine = mine(record.user());
+                if (mine != null && mine.requests() != null) {
+                    mine.requests().tryConsume(1);
+                }
+                if (siteRequestBucket != null) {
+                    siteRequestBucket.tryConsume(1);
+                }
+                if (record.tokens() > 0) {
+                    if (mine != null && mine.tokens() != null) {
+                        mine.tokens().consumeIgnoringRateLimits(record.tokens());
+                    }
+                    if (siteTokenBucket != null) {
+                        siteTokenBucket.consumeIgnoringRateLimits(record.tokens());
+                    }
+                }
+                replayed++;
+            }
+        } finally {
+            clock.pinned = false;
+        }
+        return replayed;
+    }
+
+    /** @return how many users have buckets now (at most {@link #MAX_USERS}) */
+    long trackedUsers() {
+        if (users == null) {
+            return 0;
+        }
+        users.cleanUp();
+        return users.estimatedSize();
     }
 
     /** @return whether any limit is configured */
@@ -111,13 +209,32 @@ public final class UsageLimits {
      * @throws QuotaExceeded saying which limit and when to try again
      */
     public void admit(String user) throws QuotaExceeded {
-        UserBuckets mine = users == null ? null : users.get(user, key -> new UserBuckets(
-                userRequests.map(spec -> bucket("user:requests:" + key, spec)).orElse(null),
-                userTokens.map(spec -> bucket("user:tokens:" + key, spec)).orElse(null)));
-        Bucket myRequests = mine == null ? null : mine.requests();
-        Bucket myTokens = mine == null ? null : mine.tokens();
-        requireTokensLeft(myTokens, () -> "your tokens (" + userTokens.orElseThrow().shown() + ")");
+        requireTokens(user);
+        takeRequests(user);
+    }
+
+    /**
+     * Refuses a request of {@code user} when a token limit (the user's or the site's) has nothing left.
+     *
+     * @param user the identity
+     * @throws QuotaExceeded saying which limit and when to try again
+     */
+    public void requireTokens(String user) throws QuotaExceeded {
+        UserBuckets mine = mine(user);
+        requireTokensLeft(mine == null ? null : mine.tokens(),
+                () -> "your tokens (" + userTokens.orElseThrow().shown() + ")");
         requireTokensLeft(siteTokenBucket, () -> "the site's tokens (" + siteTokens.orElseThrow().shown() + ")");
+    }
+
+    /**
+     * Takes one from each request limit (the user's and the site's), or from neither.
+     *
+     * @param user the identity
+     * @throws QuotaExceeded saying which limit and when to try again
+     */
+    public void takeRequests(String user) throws QuotaExceeded {
+        UserBuckets mine = mine(user);
+        Bucket myRequests = mine == null ? null : mine.requests();
         take(myRequests, () -> "your requests (" + userRequests.orElseThrow().shown() + ")");
         try {
             take(siteRequestBucket, () -> "the site's requests (" + siteRequests.orElseThrow().shown() + ")");
@@ -127,6 +244,23 @@ public final class UsageLimits {
             }
             throw e;
         }
+    }
+
+    /** Gives back the one {@link #takeRequests} took, for a request refused afterwards by a token limit. */
+    public void refundRequests(String user) {
+        UserBuckets mine = users == null ? null : users.getIfPresent(user);
+        if (mine != null && mine.requests() != null) {
+            mine.requests().addTokens(1);
+        }
+        if (siteRequestBucket != null) {
+            siteRequestBucket.addTokens(1);
+        }
+    }
+
+    private UserBuckets mine(String user) {
+        return users == null ? null : users.get(user, key -> new UserBuckets(
+                userRequests.map(spec -> bucket("user:requests:" + key, spec)).orElse(null),
+                userTokens.map(spec -> bucket("user:tokens:" + key, spec)).orElse(null)));
     }
 
     /**

@@ -56,7 +56,7 @@ public final class StdioMode {
             AccessLog.record("stdio", outcome.action(), outcome.userId(), outcome.action() == null ? null
                             : service.model(), outcome.reply().outcome(),
                     ReplyStatus.of(outcome.reply()),
-                    (System.nanoTime() - start) / 1_000_000, outcome.usage());
+                    (System.nanoTime() - start) / 1_000_000, outcome.usage(), outcome.cached());
         }
         return 0;
     }

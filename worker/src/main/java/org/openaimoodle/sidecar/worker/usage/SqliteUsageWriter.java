@@ -12,7 +12,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.openaimoodle.sidecar.common.usage.SpoolImport;
 import org.openaimoodle.sidecar.common.usage.UsageDatabase;
+import org.openaimoodle.sidecar.common.usage.UsageSpool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * before it), and inserts what has queued up in one transaction. A store that fails costs nothing but its
  * records: failures are counted and logged at most once a minute, a full queue drops (and counts) records, and
  * the next batch tries the store again (the disk may have room by then).
+ *
+ * <p>The same thread imports the records stdio processes left in the spool beside the store ({@link SpoolImport}):
+ * when it starts and every {@link #IMPORT_INTERVAL} after, only when there is a spool (so a worker without one
+ * still loads the driver with its first record, not at start).
  */
 public final class SqliteUsageWriter implements UsageRecorder {
     private static final Logger LOG = LoggerFactory.getLogger("usage");
@@ -29,6 +35,8 @@ public final class SqliteUsageWriter implements UsageRecorder {
     static final int QUEUE_CAPACITY = 10_000;
     private static final int MAX_BATCH = 500;
     private static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /** How often the spool of stdio records is looked for. */
+    static final Duration IMPORT_INTERVAL = Duration.ofSeconds(10);
     private static final long PURGE_INTERVAL_MS = TimeUnit.DAYS.toMillis(1);
     private static final UsageRecord END = new UsageRecord(0, "", "", "", "", 0, 0, false, "", 0);
     private static final String INSERT = "INSERT INTO usage (time_ms, user, endpoint, action, model, prompt_tokens, "
@@ -39,6 +47,7 @@ public final class SqliteUsageWriter implements UsageRecorder {
     private final BlockingQueue<UsageRecord> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final AtomicLong failedRecords = new AtomicLong();
     private final AtomicLong droppedRecords = new AtomicLong();
+    private final AtomicLong importedRecords = new AtomicLong();
     private final Thread thread;
     private Connection connection;
     private long lastPurgeMs;
@@ -65,11 +74,12 @@ public final class SqliteUsageWriter implements UsageRecorder {
 
     @Override
     public void close(Duration bound) {
-        if (!queue.offer(END)) {
-            droppedRecords.incrementAndGet(); // full: the writer is behind; what it writes within the bound counts
-        }
+        long deadline = System.nanoTime() + bound.toNanos();
         try {
-            thread.join(bound);
+            // A full queue makes room as the writer works: wait for it within the bound (END is no record to drop).
+            if (queue.offer(END, bound.toNanos(), TimeUnit.NANOSECONDS)) {
+                thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -87,21 +97,54 @@ public final class SqliteUsageWriter implements UsageRecorder {
 
     private void run() {
         List<UsageRecord> batch = new ArrayList<>(MAX_BATCH);
+        importSpool();
+        long lastImport = System.nanoTime();
         boolean end = false;
         while (!end) {
+            UsageRecord first;
             try {
-                batch.add(queue.take());
+                first = queue.poll(IMPORT_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 return;
             }
-            queue.drainTo(batch, MAX_BATCH - 1);
-            end = batch.remove(END);
-            if (!batch.isEmpty()) {
-                write(batch);
+            if (first != null) {
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+                end = batch.remove(END);
+                if (!batch.isEmpty()) {
+                    write(batch);
+                }
+                batch.clear();
             }
-            batch.clear();
+            if (end || System.nanoTime() - lastImport >= IMPORT_INTERVAL.toNanos()) {
+                importSpool();
+                lastImport = System.nanoTime();
+            }
         }
         closeConnection();
+    }
+
+    /** @return records imported from the spool so far */
+    public long importedRecords() {
+        return importedRecords.get();
+    }
+
+    private void importSpool() {
+        if (!UsageSpool.pending(file)) {
+            return;
+        }
+        try {
+            SpoolImport.Result result = SpoolImport.run(file, store());
+            importedRecords.addAndGet(result.records());
+            if (result.dropped() > 0 || result.unreadable() > 0) {
+                LOG.warn("usage spool {}: {} records imported; {} records of stdio requests were dropped because the "
+                        + "spool was full (SIDECAR_USAGE_SPOOL_MAX_BYTES), {} unreadable lines skipped",
+                        UsageSpool.of(file), result.records(), result.dropped(), result.unreadable());
+            }
+        } catch (java.io.IOException | SQLException | RuntimeException | LinkageError e) {
+            closeConnection();
+            logFailure(e); // the spool stays; the next import tries again
+        }
     }
 
     private void write(List<UsageRecord> batch) {

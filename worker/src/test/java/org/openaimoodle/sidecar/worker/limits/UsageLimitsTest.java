@@ -109,4 +109,71 @@ class UsageLimitsTest {
             limits.charge("x", 1_000_000);
         }
     }
+
+    @Test
+    void aReplayOfWhatEarlierRunsServedRefillsAsIfTheBucketsHadLivedThrough() throws Exception {
+        clock.advance(Duration.ofDays(3));
+        UsageLimits limits = limits("30/1h", "100/1h", "40/1h", null);
+        java.util.List<UsageLimits.Past> past = new java.util.ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            past.add(new UsageLimits.Past(Duration.ofMinutes(4).toNanos(), "42", i == 0 ? 90 : 0));
+        }
+        past.add(new UsageLimits.Past(Duration.ofMinutes(1).toNanos(), "43", 0));
+        assertEquals(31, limits.replay(past));
+        // 42 used all 30 requests 4 minutes ago: one comes back every 2 minutes, so two are there now.
+        limits.admit("42");
+        limits.admit("42");
+        QuotaExceeded refused = assertThrows(QuotaExceeded.class, () -> limits.admit("42"));
+        assertTrue(refused.getMessage().contains("your requests"), refused.getMessage());
+        // 90 of 100 tokens 4 minutes ago, about 6.7 refilled since: charge 20 more and nothing is left
+        limits.charge("42", 20);
+        clock.advance(Duration.ofHours(1));
+        limits.admit("42"); // a whole period later everything is back
+        // An hour on, the site's bucket is full again, less the one request 42 just took.
+        int served = 0;
+        for (int user = 100; user < 200; user++) {
+            try {
+                limits.admit(Integer.toString(user));
+                served++;
+            } catch (QuotaExceeded e) {
+                break;
+            }
+        }
+        assertEquals(39, served);
+    }
+
+    @Test
+    void aReplayStartsNothingWhenNoLimitIsSet() {
+        UsageLimits limits = limits(null, null, null, null);
+        assertEquals(0, limits.replay(java.util.List.of(new UsageLimits.Past(0, "42", 10))));
+    }
+
+    @Test
+    void theHundredThousandAndFirstUserDropsOneUsersBucketsWhileTheSiteStillCountsEveryone() throws Exception {
+        int users = UsageLimits.MAX_USERS + 1;
+        UsageLimits limits = limits("1/1h", null, 2 * users + "/1h", null);
+        for (int user = 0; user < users; user++) {
+            limits.admit("u" + user); // each user's one request of the hour
+        }
+        assertEquals(UsageLimits.MAX_USERS, limits.trackedUsers());
+        // One user lost its used-up bucket: it is served once more. Probed in reverse, so that the buckets this
+        // probe creates (and the users they push out in turn) are of users probed already.
+        int servedAgain = 0;
+        for (int user = users - 1; user >= 0; user--) {
+            try {
+                limits.admit("u" + user);
+                servedAgain++;
+            } catch (QuotaExceeded e) {
+                // still at its limit
+            }
+        }
+        assertTrue(servedAgain >= 1 && servedAgain <= 2, "served again: " + servedAgain);
+        assertEquals(UsageLimits.MAX_USERS, limits.trackedUsers());
+        // The site counted every request: 100,001 + those served again, of 200,002; the rest are new users.
+        for (int i = 0; i < users - servedAgain; i++) {
+            limits.admit("new-" + i);
+        }
+        QuotaExceeded refused = assertThrows(QuotaExceeded.class, () -> limits.admit("one more"));
+        assertTrue(refused.getMessage().contains("the site's requests"), refused.getMessage());
+    }
 }

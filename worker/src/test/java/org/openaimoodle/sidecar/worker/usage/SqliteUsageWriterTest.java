@@ -1,6 +1,7 @@
 package org.openaimoodle.sidecar.worker.usage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -59,5 +60,36 @@ class SqliteUsageWriterTest {
         assertEquals(UsageRecord.MAX_TEXT, record.user().length());
         assertEquals(UsageRecord.MAX_TEXT, record.action().length());
         assertEquals(UsageRecord.MAX_TEXT, record.model().length());
+    }
+
+    @Test
+    void aFullQueueDropsAndCountsRecordsWithoutEverBlockingTheCaller() throws Exception {
+        Path file = dir.resolve("usage.db");
+        int sent = 2 * SqliteUsageWriter.QUEUE_CAPACITY;
+        try (Connection blocker = UsageDatabase.open(file, true)) {
+            blocker.createStatement().execute("BEGIN EXCLUSIVE"); // the writer waits on every batch: a stuck store
+            SqliteUsageWriter writer = new SqliteUsageWriter(file, 90);
+            long start = System.nanoTime();
+            long now = System.currentTimeMillis(); // within the retention: the first batch's purge keeps them
+            for (int i = 0; i < sent; i++) {
+                writer.record(new UsageRecord(now + i, "u", "ai", "chat", "m", 1, 1, false, "ok", 1));
+            }
+            long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+            // The queue holds 10,000; the writer took at most one batch of 500 before it got stuck on the lock.
+            assertTrue(writer.droppedRecords() >= sent - SqliteUsageWriter.QUEUE_CAPACITY - 500
+                    && writer.droppedRecords() <= sent - SqliteUsageWriter.QUEUE_CAPACITY, "dropped "
+                    + writer.droppedRecords());
+            assertTrue(elapsedMs < 1000, "recording 20,000 records against a stuck store took " + elapsedMs + " ms");
+            blocker.createStatement().execute("ROLLBACK");
+            writer.close(Duration.ofSeconds(30));
+            long stored;
+            try (ResultSet count = blocker.createStatement().executeQuery("SELECT COUNT(*) FROM usage")) {
+                stored = count.next() ? count.getLong(1) : 0;
+            }
+            assertEquals(sent, stored + writer.failedRecords() + writer.droppedRecords(),
+                    "every record is stored, failed or dropped: stored " + stored + ", failed "
+                            + writer.failedRecords() + ", dropped " + writer.droppedRecords());
+            assertTrue(stored >= SqliteUsageWriter.QUEUE_CAPACITY - 500, "stored " + stored);
+        }
     }
 }
