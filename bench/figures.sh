@@ -130,7 +130,10 @@ figure_in_flight() {
     start_slow_upstream
     # As many admitted at once as the figure sends: it measures the burst, not the admission limit's 503s.
     start_worker fig2-worker "http://127.0.0.1:$slow_port/v1" SIDECAR_MAX_CONCURRENT_REQUESTS="$IN_FLIGHT"
-    local line pair
+    local line pair burst_end idle_kb quiet_kb
+    sleep 3 # idle, as in figure 3
+    idle_kb=$(proc_status "$worker_pid" VmRSS)
+    record fig2.worker_idle_rss_kb "$idle_kb"
     line=$(bench_tool LoadClient "$worker_port" "$IN_FLIGHT" "$out/ai-chat.json" 60 2>>"$out/logs/load-client.log") \
         || die "load client failed: see bench/out/logs/load-client.log"
     for pair in $line; do
@@ -140,7 +143,7 @@ figure_in_flight() {
     record fig2.worker_peak_rss_kb "$(proc_status "$worker_pid" VmHWM)"
     record fig2.worker_rss_after_kb "$(proc_status "$worker_pid" VmRSS)"
     record fig2.worker_threads_after "$(proc_status "$worker_pid" Threads)"
-    stop_pid "$worker_pid"
+    burst_end=$SECONDS
     # The same burst through the peer, to the same slow upstream, on a fresh gateway.
     start_portkey fig2-portkey "http://127.0.0.1:$slow_port/v1"
     line=$(bench_tool LoadClient "$portkey_port" "$IN_FLIGHT" "$out/chat-completions.json" 60 \
@@ -153,6 +156,12 @@ figure_in_flight() {
     record fig2.portkey.peak_rss_kb "$(proc_status "$portkey_pid" VmHWM)"
     record fig2.portkey.rss_after_kb "$(proc_status "$portkey_pid" VmRSS)"
     stop_pid "$portkey_pid"
+    # Memory given back: the sidecar's worker has been quiet for 60 s since its burst (the peer's ran meanwhile).
+    sleep $((burst_end + 60 - SECONDS > 0 ? burst_end + 60 - SECONDS : 0))
+    quiet_kb=$(proc_status "$worker_pid" VmRSS)
+    record fig2.worker_rss_quiet60_kb "$quiet_kb"
+    say "  worker RSS: ${idle_kb:-?} kB idle before the burst, ${quiet_kb:-?} kB after 60 s quiet"
+    stop_pid "$worker_pid"
     stop_pid "$slow_pid"
 }
 

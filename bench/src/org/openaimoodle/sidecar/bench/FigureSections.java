@@ -85,15 +85,17 @@ final class FigureSections {
                 + " connections at once (one virtual thread and one `POST /ai` each, like the plugin) against a fresh "
                 + "worker whose upstream (the tests' `FakeUpstream`, the testkit jar run standalone) answers after 2 s. "
                 + "A request is in flight from the moment it is written until its reply is read.\n\n"
-                + "| requests | peak in flight | successes | failures | time to finish | client p50 | client p99 | worker peak RSS (VmHWM) | worker RSS after | threads after |\n"
-                + "|---|---|---|---|---|---|---|---|---|---|\n"
+                + "| requests | peak in flight | successes | failures | time to finish | client p50 | client p99 | worker idle RSS before | worker peak RSS (VmHWM) | worker RSS after | after 60 s quiet | threads after |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
                 + "| " + results.text("fig2.requests") + " | " + results.text("fig2.peak_in_flight")
                 + " | " + results.text("fig2.successes") + " | " + results.text("fig2.failures")
                 + " | " + Report.ms(results.number("fig2.elapsed_ms"), 1, 0)
                 + " | " + Report.ms(results.number("fig2.p50_ms"), 1, 0)
                 + " | " + Report.ms(results.number("fig2.p99_ms"), 1, 0)
+                + " | " + Report.mb(results.number("fig2.worker_idle_rss_kb"))
                 + " | " + Report.mb(results.number("fig2.worker_peak_rss_kb"))
                 + " | " + Report.mb(results.number("fig2.worker_rss_after_kb"))
+                + " | " + Report.mb(results.number("fig2.worker_rss_quiet60_kb"))
                 + " | " + results.text("fig2.worker_threads_after") + " |\n\n"
                 + "The same burst through the Portkey gateway (its `/v1/chat/completions`, the same slow upstream, a "
                 + "fresh gateway):\n\n"

@@ -109,6 +109,13 @@ public final class Report {
         row(md, "idle RSS, supervisor", "≤ 32 MB", mb(supervisorRss), atMost(supervisorRss, 32 * 1024),
                 "original (one process): ~5–10 MB");
         row(md, "idle RSS, worker", "≤ 64 MB", mb(workerRss), atMost(workerRss, 64 * 1024), "");
+        OptionalDouble burstIdle = results.number("fig2.worker_idle_rss_kb");
+        OptionalDouble quiet = results.number("fig2.worker_rss_quiet60_kb");
+        OptionalDouble keptAfterQuiet = burstIdle.isPresent() && quiet.isPresent()
+                ? OptionalDouble.of(quiet.getAsDouble() - burstIdle.getAsDouble()) : OptionalDouble.empty();
+        row(md, "memory given back: worker RSS 60 s after the burst of figure 2, above its idle RSS", "≤ 32 MB",
+                mb(keptAfterQuiet) + " (" + mb(quiet) + " vs " + mb(burstIdle) + " idle)", atMost(keptAfterQuiet, 32 * 1024),
+                "Portkey after its burst: " + mb(results.number("fig2.portkey.rss_after_kb")));
         row(md, "cold start to healthy (`sidecarctl run`)", "≤ 300 ms", ms(coldStart, 1, 0), atMost(coldStart, 300), "");
         row(md, "crash (`kill -9` worker) to healthy", "≤ 1 s", ms(crash, 1, 0), atMost(crash, 1000), "");
         row(md, "hang (`SIGSTOP` worker) to healthy, defaults", "≤ 10 s", ms(hang, 1, 0), atMost(hang, 10_000), "");
