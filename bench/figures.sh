@@ -39,11 +39,11 @@ start_worker() {
     [ "$WATCH_MS" != -1 ] || die "worker $name never became healthy: see bench/out/logs/$name.log"
 }
 
-# run_wrk PATH CONNECTIONS URL BODY MARKER
+# run_wrk PATH CONNECTIONS URL BODY MARKER [WRK_OPTION...]: the options go to wrk (e.g. -H for the peer's headers).
 run_wrk() {
     local path=$1 connections=$2 threads=2 line pair
     [ "$connections" -eq 1 ] && threads=1
-    line=$(wrk -t"$threads" -c"$connections" -d"${DURATION}s" --timeout 10s --latency \
+    line=$(wrk -t"$threads" -c"$connections" -d"${DURATION}s" --timeout 10s --latency "${@:6}" \
         -s "$root/bench/wrk/post.lua" "$3" -- "$4" "$5" | tee -a "$out/logs/wrk.log" | grep '^BENCH ') \
         || die "wrk failed against $3: see bench/out/logs/wrk.log"
     for pair in ${line#BENCH }; do
@@ -52,7 +52,28 @@ run_wrk() {
     say "  $path c=$connections: ${line#BENCH }"
 }
 
-# Figure 1: the same chat request direct to the fake, via the sidecar's /ai and /v1, via nginx; same run.
+# start_portkey NAME UPSTREAM_URL: the peer, Portkey's gateway (Node.js), routed to UPSTREAM_URL by the
+# headers it documents for a custom OpenAI host. Sets portkey_port, portkey_pid, portkey_url and
+# portkey_headers (as wrk and curl options); portkey_header_lines holds the same, one "Name: value" each.
+start_portkey() {
+    local name=$1 upstream=$2
+    portkey_port=$(free_port)
+    node "$portkey_server" --port="$portkey_port" --headless >"$out/logs/$name.log" 2>&1 &
+    portkey_pid=$!
+    tracked_pids+=("$portkey_pid")
+    wait_port "$portkey_port" || die "the Portkey gateway did not start: see bench/out/logs/$name.log"
+    portkey_url=http://127.0.0.1:$portkey_port/v1/chat/completions
+    portkey_header_lines=("x-portkey-provider: openai" "x-portkey-custom-host: $upstream"
+        "Authorization: Bearer $FAKE_KEY")
+    portkey_headers=()
+    local header
+    for header in "${portkey_header_lines[@]}"; do
+        portkey_headers+=(-H "$header")
+    done
+}
+
+# Figure 1: the same chat request direct to the fake, via the sidecar's /ai and /v1, via the peer (Portkey),
+# via nginx; same run.
 figure_added_latency() {
     say "figure 1: added latency (${DURATION}s per point)"
     start_worker fig1-worker "$fake_url"
@@ -61,21 +82,36 @@ figure_added_latency() {
     grep -q '"success":true' "$out/fig1-sample-reply.json" \
         || say "  the sidecar does not answer with success (see bench/out/fig1-sample-reply.json): failures will be counted"
     record fig1.worker_idle_rss_kb "$(proc_status "$worker_pid" VmRSS)"
+    start_portkey fig1-portkey "$fake_url"
+    curl -s -X POST -H 'Content-Type: application/json' "${portkey_headers[@]}" \
+        --data-binary @"$out/chat-completions.json" "$portkey_url" >"$out/fig1-portkey-reply.json" || true
+    grep -q '"choices"' "$out/fig1-portkey-reply.json" \
+        || say "  the Portkey gateway does not pass the reply on (see bench/out/fig1-portkey-reply.json): failures will be counted"
+    sleep 3 # idle, as the sidecar's idle figure is taken
+    record fig1.portkey_idle_rss_kb "$(proc_status "$portkey_pid" VmRSS)"
+    record fig1.portkey_threads_idle "$(proc_status "$portkey_pid" Threads)"
     # Warm-up: the JIT compiles the hot path before anything is measured.
     wrk -t2 -c16 -d5s -s "$root/bench/wrk/post.lua" "$sidecar_url" -- "$out/ai-chat.json" '"success":true' >/dev/null
     wrk -t2 -c16 -d3s -s "$root/bench/wrk/post.lua" "$v1_url" -- "$out/chat-completions.json" '"choices"' >/dev/null
     wrk -t2 -c16 -d2s -s "$root/bench/wrk/post.lua" "http://127.0.0.1:$proxy_port/v1/chat/completions" \
         -- "$out/chat-completions.json" '"choices"' >/dev/null
+    wrk -t2 -c16 -d5s "${portkey_headers[@]}" -s "$root/bench/wrk/post.lua" "$portkey_url" \
+        -- "$out/chat-completions.json" '"choices"' >/dev/null
     for c in 1 16 64; do
         run_wrk direct "$c" "$fake_url/chat/completions" "$out/chat-completions.json" '"choices"'
         run_wrk sidecar "$c" "$sidecar_url" "$out/ai-chat.json" '"success":true'
         run_wrk v1 "$c" "$v1_url" "$out/chat-completions.json" '"choices"'
+        run_wrk portkey "$c" "$portkey_url" "$out/chat-completions.json" '"choices"' "${portkey_headers[@]}"
         run_wrk nginx "$c" "http://127.0.0.1:$proxy_port/v1/chat/completions" "$out/chat-completions.json" '"choices"'
     done
     record fig1.worker_rss_after_kb "$(proc_status "$worker_pid" VmRSS)"
     record fig1.worker_peak_rss_kb "$(proc_status "$worker_pid" VmHWM)"
     record fig1.worker_threads_after "$(proc_status "$worker_pid" Threads)"
+    record fig1.portkey_rss_after_kb "$(proc_status "$portkey_pid" VmRSS)"
+    record fig1.portkey_peak_rss_kb "$(proc_status "$portkey_pid" VmHWM)"
+    record fig1.portkey_threads_after "$(proc_status "$portkey_pid" Threads)"
     stop_pid "$worker_pid"
+    stop_pid "$portkey_pid"
 }
 
 # The slow (LLM-like) upstream: the tests' fake upstream, the testkit jar run standalone.
@@ -94,7 +130,10 @@ figure_in_flight() {
     start_slow_upstream
     # As many admitted at once as the figure sends: it measures the burst, not the admission limit's 503s.
     start_worker fig2-worker "http://127.0.0.1:$slow_port/v1" SIDECAR_MAX_CONCURRENT_REQUESTS="$IN_FLIGHT"
-    local line pair
+    local line pair burst_end idle_kb quiet_kb
+    sleep 3 # idle, as in figure 3
+    idle_kb=$(proc_status "$worker_pid" VmRSS)
+    record fig2.worker_idle_rss_kb "$idle_kb"
     line=$(bench_tool LoadClient "$worker_port" "$IN_FLIGHT" "$out/ai-chat.json" 60 2>>"$out/logs/load-client.log") \
         || die "load client failed: see bench/out/logs/load-client.log"
     for pair in $line; do
@@ -104,6 +143,24 @@ figure_in_flight() {
     record fig2.worker_peak_rss_kb "$(proc_status "$worker_pid" VmHWM)"
     record fig2.worker_rss_after_kb "$(proc_status "$worker_pid" VmRSS)"
     record fig2.worker_threads_after "$(proc_status "$worker_pid" Threads)"
+    burst_end=$SECONDS
+    # The same burst through the peer, to the same slow upstream, on a fresh gateway.
+    start_portkey fig2-portkey "http://127.0.0.1:$slow_port/v1"
+    line=$(bench_tool LoadClient "$portkey_port" "$IN_FLIGHT" "$out/chat-completions.json" 60 \
+        /v1/chat/completions '"choices"' "${portkey_header_lines[@]}" 2>>"$out/logs/load-client.log") \
+        || die "load client failed against the Portkey gateway: see bench/out/logs/load-client.log"
+    for pair in $line; do
+        record "fig2.portkey.${pair%%=*}" "${pair#*=}"
+    done
+    say "  Portkey: $line"
+    record fig2.portkey.peak_rss_kb "$(proc_status "$portkey_pid" VmHWM)"
+    record fig2.portkey.rss_after_kb "$(proc_status "$portkey_pid" VmRSS)"
+    stop_pid "$portkey_pid"
+    # Memory given back: the sidecar's worker has been quiet for 60 s since its burst (the peer's ran meanwhile).
+    sleep $((burst_end + 60 - SECONDS > 0 ? burst_end + 60 - SECONDS : 0))
+    quiet_kb=$(proc_status "$worker_pid" VmRSS)
+    record fig2.worker_rss_quiet60_kb "$quiet_kb"
+    say "  worker RSS: ${idle_kb:-?} kB idle before the burst, ${quiet_kb:-?} kB after 60 s quiet"
     stop_pid "$worker_pid"
     stop_pid "$slow_pid"
 }

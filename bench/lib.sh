@@ -16,7 +16,7 @@ record() {
 
 require_tools() {
     local tool package missing=()
-    for tool in wrk:wrk nginx:nginx hyperfine:hyperfine jq:jq; do
+    for tool in wrk:wrk nginx:nginx hyperfine:hyperfine jq:jq node:nodejs npm:npm; do
         package=${tool#*:}
         command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("$package")
     done
@@ -82,6 +82,19 @@ record_aot_caches() {
             record "aot.$role" "stale (jar rebuilt after training), not used"
         fi
     done
+}
+
+# The peer: Portkey's gateway at the version bench/portkey/package-lock.json pins, installed once
+# into bench/portkey/node_modules (npm ci; kept between runs, not in git).
+install_portkey() {
+    local dir=$root/bench/portkey
+    portkey_version=$(jq -r '.packages["node_modules/@portkey-ai/gateway"].version' "$dir/package-lock.json")
+    if [ "$(jq -r .version "$dir/node_modules/@portkey-ai/gateway/package.json" 2>/dev/null)" != "$portkey_version" ]; then
+        say "installing the peer, Portkey gateway $portkey_version (npm ci)"
+        (cd "$dir" && npm ci --no-audit --no-fund >"$out/logs/npm.log" 2>&1) \
+            || die "npm ci failed: see bench/out/logs/npm.log"
+    fi
+    portkey_server=$dir/node_modules/@portkey-ai/gateway/build/start-server.js
 }
 
 compile_bench_tools() {

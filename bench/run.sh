@@ -7,8 +7,9 @@
 #   BENCH_DURATION=3 bench/run.sh   seconds per wrk run (default 8)
 #   BENCH_FIRST_EVENT_PAIRS=50 bench/run.sh   streams per side in the first-event figure (default 200)
 #
-# Needs wrk, nginx, hyperfine and jq (installed from Debian when missing and run as root) and a JDK
-# >= 21 (25 for the AOT caches). Scratch files and logs go to bench/out/ (kept for a look afterwards).
+# Needs wrk, nginx, hyperfine, jq, node and npm (installed from Debian when missing and run as root)
+# and a JDK >= 21 (25 for the AOT caches). The peer, Portkey's AI gateway, is installed with npm ci at
+# the version bench/portkey/package-lock.json pins (into bench/portkey/node_modules, kept between runs). Scratch files and logs go to bench/out/ (kept for a look afterwards).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -51,6 +52,7 @@ results=$out/results.properties
 : >"$results"
 
 require_tools
+install_portkey
 sidecar_find_java
 java=$SIDECAR_JAVA
 prepare_build
@@ -65,6 +67,8 @@ record machine.jdk_home "$SIDECAR_JAVA_HOME"
 record tools.wrk "$({ wrk -v 2>&1 || true; } | head -n1 | cut -d' ' -f2)"
 record tools.nginx "$(nginx -v 2>&1 | cut -d/ -f2)"
 record tools.hyperfine "$(hyperfine --version)"
+record tools.node "$(node --version)"
+record tools.portkey "$portkey_version"
 record run.date "$(date -u '+%Y-%m-%d %H:%M UTC')"
 record run.commit "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 record run.uncommitted "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | awk '{print $2}' | paste -sd' ' -)"

@@ -6,7 +6,7 @@ import java.util.OptionalDouble;
 /** The sections of BENCHMARKS.md for the numbered figures, one method each. */
 final class FigureSections {
     static final int[] CONNECTIONS = {1, 16, 64};
-    static final String[] PATHS = {"direct", "sidecar", "v1", "nginx"};
+    static final String[] PATHS = {"direct", "sidecar", "v1", "portkey", "nginx"};
 
     private final Results results;
 
@@ -29,7 +29,10 @@ final class FigureSections {
                 .append("returning a fixed Chat Completions reply), (b) through the sidecar's `POST /ai` (worker ")
                 .append("alone, as under the supervisor, with its access log on), (c) through the same worker's ")
                 .append("OpenAI-compatible `POST /v1/chat/completions` (path `v1`: the Chat Completions body passed on, ")
-                .append("the answer passed back), (d) through nginx as a plain reverse ")
+                .append("the answer passed back), (d) through the peer, Portkey's open-source AI gateway ")
+                .append(results.text("tools.portkey")).append(" on Node.js ").append(results.text("tools.node"))
+                .append(" (path `portkey`: the same Chat Completions body, routed to the fake by its ")
+                .append("`x-portkey-provider: openai` and `x-portkey-custom-host` headers), (e) through nginx as a plain reverse ")
                 .append("proxy with pooled upstream connections. Every reply is checked: `/ai` answers 200 even when ")
                 .append("an action failed, so a reply without `\"success\":true` counts as failed; the others must ")
                 .append("carry `\"choices\"`. Added = via − direct, same run. Latency in ms.\n\n")
@@ -56,7 +59,11 @@ final class FigureSections {
                 .append(" idle before, ").append(Report.mb(results.number("fig1.worker_rss_after_kb")))
                 .append(" after the load, peak ").append(Report.mb(results.number("fig1.worker_peak_rss_kb")))
                 .append(", ").append(results.text("fig1.worker_threads_after")).append(" threads after.\n\n")
-                .append("Peers (published, not measured here): LiteLLM ~3 ms added, Portkey < 1 ms, Bifrost ")
+                .append("Portkey gateway RSS during figure 1: ").append(Report.mb(results.number("fig1.portkey_idle_rss_kb")))
+                .append(" idle before, ").append(Report.mb(results.number("fig1.portkey_rss_after_kb")))
+                .append(" after the load, peak ").append(Report.mb(results.number("fig1.portkey_peak_rss_kb")))
+                .append(".\n\n")
+                .append("Other peers (published, not measured here): LiteLLM ~3 ms added, Bifrost ")
                 .append("~0.75 ms p99 at one client.\n\n");
         return md.toString();
     }
@@ -78,16 +85,91 @@ final class FigureSections {
                 + " connections at once (one virtual thread and one `POST /ai` each, like the plugin) against a fresh "
                 + "worker whose upstream (the tests' `FakeUpstream`, the testkit jar run standalone) answers after 2 s. "
                 + "A request is in flight from the moment it is written until its reply is read.\n\n"
-                + "| requests | peak in flight | successes | failures | time to finish | client p50 | client p99 | worker peak RSS (VmHWM) | worker RSS after | threads after |\n"
-                + "|---|---|---|---|---|---|---|---|---|---|\n"
+                + "| requests | peak in flight | successes | failures | time to finish | client p50 | client p99 | worker idle RSS before | worker peak RSS (VmHWM) | worker RSS after | after 60 s quiet | threads after |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
                 + "| " + results.text("fig2.requests") + " | " + results.text("fig2.peak_in_flight")
                 + " | " + results.text("fig2.successes") + " | " + results.text("fig2.failures")
                 + " | " + Report.ms(results.number("fig2.elapsed_ms"), 1, 0)
                 + " | " + Report.ms(results.number("fig2.p50_ms"), 1, 0)
                 + " | " + Report.ms(results.number("fig2.p99_ms"), 1, 0)
+                + " | " + Report.mb(results.number("fig2.worker_idle_rss_kb"))
                 + " | " + Report.mb(results.number("fig2.worker_peak_rss_kb"))
                 + " | " + Report.mb(results.number("fig2.worker_rss_after_kb"))
-                + " | " + results.text("fig2.worker_threads_after") + " |\n\n";
+                + " | " + Report.mb(results.number("fig2.worker_rss_quiet60_kb"))
+                + " | " + results.text("fig2.worker_threads_after") + " |\n\n"
+                + "The same burst through the Portkey gateway (its `/v1/chat/completions`, the same slow upstream, a "
+                + "fresh gateway):\n\n"
+                + "| requests | peak in flight | successes | failures | time to finish | client p50 | client p99 | gateway peak RSS (VmHWM) | gateway RSS after |\n"
+                + "|---|---|---|---|---|---|---|---|---|\n"
+                + "| " + results.text("fig2.portkey.requests") + " | " + results.text("fig2.portkey.peak_in_flight")
+                + " | " + results.text("fig2.portkey.successes") + " | " + results.text("fig2.portkey.failures")
+                + " | " + Report.ms(results.number("fig2.portkey.elapsed_ms"), 1, 0)
+                + " | " + Report.ms(results.number("fig2.portkey.p50_ms"), 1, 0)
+                + " | " + Report.ms(results.number("fig2.portkey.p99_ms"), 1, 0)
+                + " | " + Report.mb(results.number("fig2.portkey.peak_rss_kb"))
+                + " | " + Report.mb(results.number("fig2.portkey.rss_after_kb")) + " |\n\n";
+    }
+
+    /**
+     * The sidecar beside the peer (Portkey's gateway) and the floor (nginx), figure by figure, with the ratios.
+     * The sidecar's latency and throughput are its {@code /v1} path, which takes the very body the peer and nginx
+     * take; {@code /ai} is shown beside it.
+     */
+    String peer() {
+        StringBuilder md = new StringBuilder("## Side by side: the peer and the floor\n\n")
+                .append("From the figures below, same run. Sidecar = its OpenAI-compatible `/v1/chat/completions` ")
+                .append("(the same body the Portkey gateway and nginx get; `/ai`, the plugin's path, beside it); ")
+                .append("peer = Portkey's gateway ").append(results.text("tools.portkey"))
+                .append("; floor = nginx as a plain reverse proxy. Ratio sidecar/peer and sidecar/floor: below 1 ")
+                .append("means the sidecar is lower (better for latency and memory, worse for req/s).\n\n")
+                .append("| figure | sidecar `/v1` | sidecar `/ai` | Portkey | nginx floor | sidecar/peer | sidecar/floor |\n")
+                .append("|---|---|---|---|---|---|---|\n");
+        for (int connections : CONNECTIONS) {
+            OptionalDouble v1 = added("v1", connections, "p50_us");
+            OptionalDouble peer = added("portkey", connections, "p50_us");
+            OptionalDouble floor = added("nginx", connections, "p50_us");
+            peerRow(md, "added p50, " + connections + " client" + (connections == 1 ? "" : "s"),
+                    Report.ms(v1, 1000, 2), Report.ms(added("sidecar", connections, "p50_us"), 1000, 2),
+                    Report.ms(peer, 1000, 2), Report.ms(floor, 1000, 2), ratio(v1, peer), ratio(v1, floor));
+        }
+        for (int connections : CONNECTIONS) {
+            OptionalDouble v1 = results.number("fig1.v1.c" + connections + ".rps");
+            OptionalDouble peer = results.number("fig1.portkey.c" + connections + ".rps");
+            OptionalDouble floor = results.number("fig1.nginx.c" + connections + ".rps");
+            peerRow(md, "req/s, " + connections + " client" + (connections == 1 ? "" : "s"),
+                    Results.format(v1, 1, 0), Results.format(results.number("fig1.sidecar.c" + connections + ".rps"), 1, 0),
+                    Results.format(peer, 1, 0), Results.format(floor, 1, 0), ratio(v1, peer), ratio(v1, floor));
+        }
+        OptionalDouble burst = results.number("fig2.elapsed_ms");
+        OptionalDouble peerBurst = results.number("fig2.portkey.elapsed_ms");
+        peerRow(md, results.text("fig2.requests") + " requests at once, upstream 2 s: all done", "",
+                Report.ms(burst, 1, 0), Report.ms(peerBurst, 1, 0), "—", ratio(burst, peerBurst), "");
+        OptionalDouble idle = sum(Results.median(results.series("fig3.supervisor_idle_rss_kb")),
+                Results.median(results.series("fig3.worker_idle_rss_kb")));
+        OptionalDouble peerIdle = results.number("fig1.portkey_idle_rss_kb");
+        peerRow(md, "idle RSS (sidecar: supervisor + worker)", "", Report.mb(idle), Report.mb(peerIdle), "—",
+                ratio(idle, peerIdle), "");
+        OptionalDouble after = sum(Results.median(results.series("fig3.supervisor_idle_rss_kb")),
+                results.number("fig1.worker_rss_after_kb"));
+        OptionalDouble peerAfter = results.number("fig1.portkey_rss_after_kb");
+        peerRow(md, "RSS after the figure 1 load (sidecar: supervisor idle + worker)", "", Report.mb(after),
+                Report.mb(peerAfter), "—", ratio(after, peerAfter), "");
+        return md.append('\n').toString();
+    }
+
+    private static void peerRow(StringBuilder md, String figure, String v1, String ai, String peer, String floor,
+                                String toPeer, String toFloor) {
+        md.append("| ").append(figure).append(" | ").append(v1).append(" | ").append(ai).append(" | ").append(peer)
+                .append(" | ").append(floor).append(" | ").append(toPeer).append(" | ").append(toFloor).append(" |\n");
+    }
+
+    private static String ratio(OptionalDouble sidecar, OptionalDouble other) {
+        return sidecar.isPresent() && other.isPresent() && other.getAsDouble() > 0
+                ? Results.format(sidecar.getAsDouble() / other.getAsDouble(), 2) + "×" : "n/a";
+    }
+
+    private static OptionalDouble sum(OptionalDouble a, OptionalDouble b) {
+        return a.isPresent() && b.isPresent() ? OptionalDouble.of(a.getAsDouble() + b.getAsDouble()) : OptionalDouble.empty();
     }
 
     String footprint() {

@@ -24,8 +24,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * body is checked for {@code "success":true}). Reports how many were in flight at the peak, the time
  * until the last reply, and client-side latency percentiles, as one {@code key=value} line.
  *
- * <p>Usage: {@code LoadClient PORT REQUESTS BODY_FILE TIMEOUT_SECONDS [PATH MARKER]} (default {@code /ai}
- * and {@code "success":true}; the fake upstream alone is {@code /v1/chat/completions "choices"}). Raw sockets instead of
+ * <p>Usage: {@code LoadClient PORT REQUESTS BODY_FILE TIMEOUT_SECONDS [PATH MARKER [HEADER...]]} (default
+ * {@code /ai} and {@code "success":true}; the fake upstream alone is {@code /v1/chat/completions "choices"}; each
+ * HEADER is one {@code Name: value} line, e.g. the routing headers of the Portkey gateway). Raw sockets instead of
  * java.net.http: one connection per request is exactly what the Moodle plugin does, and it keeps the
  * client's own overhead out of the figure.
  */
@@ -40,25 +41,28 @@ public final class LoadClient {
     private final AtomicInteger failures = new AtomicInteger();
     private final List<String> firstErrors = new ArrayList<>();
 
-    private LoadClient(int port, byte[] body, int timeoutMillis, String path, String marker) {
+    private LoadClient(int port, byte[] body, int timeoutMillis, String path, String marker, List<String> headers) {
         this.port = port;
         this.timeoutMillis = timeoutMillis;
         this.marker = marker;
         String head = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nContent-Type: application/json\r\n"
-                + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
+                + "Content-Length: " + body.length + "\r\nConnection: close\r\n"
+                + headers.stream().map(header -> header + "\r\n").reduce("", String::concat) + "\r\n";
         byte[] headBytes = head.getBytes(StandardCharsets.US_ASCII);
         this.request = Arrays.copyOf(headBytes, headBytes.length + body.length);
         System.arraycopy(body, 0, request, headBytes.length, body.length);
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 4 && args.length != 6) {
-            System.err.println("usage: LoadClient PORT REQUESTS BODY_FILE TIMEOUT_SECONDS [PATH MARKER]");
+        if (args.length != 4 && args.length < 6) {
+            System.err.println("usage: LoadClient PORT REQUESTS BODY_FILE TIMEOUT_SECONDS [PATH MARKER [HEADER...]]");
             System.exit(2);
         }
+        boolean pathGiven = args.length >= 6;
         LoadClient client = new LoadClient(Integer.parseInt(args[0]), Files.readAllBytes(Path.of(args[2])),
-                Integer.parseInt(args[3]) * 1000, args.length == 6 ? args[4] : "/ai",
-                args.length == 6 ? args[5] : "\"success\":true");
+                Integer.parseInt(args[3]) * 1000, pathGiven ? args[4] : "/ai",
+                pathGiven ? args[5] : "\"success\":true",
+                pathGiven ? List.of(args).subList(6, args.length) : List.of());
         client.run(Integer.parseInt(args[1]));
     }
 

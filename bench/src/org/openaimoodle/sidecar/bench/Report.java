@@ -9,8 +9,8 @@ import java.util.OptionalDouble;
  * Writes BENCHMARKS.md (and its chart) from the raw figures of one run.
  *
  * <p>Usage: {@code Report RESULTS_FILE BENCHMARKS_MD CHART_DIR}. The targets are the project's performance
- * targets; the peers' numbers are their own published claims, not measured here — only the nginx floor is
- * measured, in the same run as the sidecar.
+ * targets; the peer (Portkey's gateway) and the floor (nginx) are measured in the same run as the sidecar; other
+ * peers' numbers are their own published claims.
  */
 public final class Report {
     private final Results results;
@@ -54,9 +54,10 @@ public final class Report {
                 .append("`").append(results.text("run.uncommitted").equals("n/a") ? ""
                         : " plus uncommitted changes to " + results.text("run.uncommitted"))
                 .append(". Every figure below comes from that one run on this machine; traffic went to ")
-                .append("127.0.0.1 only. Peers' numbers are their own published claims as quoted in issue #5, ")
-                .append("not measured here; the nginx floor is measured side by side with the sidecar.\n\n");
+                .append("127.0.0.1 only. The peer, Portkey's open-source AI gateway, and the floor, nginx, are ")
+                .append("measured side by side with the sidecar; other peers' numbers are their own published claims.\n\n");
         summary(md, figures);
+        md.append(figures.peer());
         machine(md);
         md.append(figures.addedLatency());
         md.append(figures.inFlight());
@@ -92,9 +93,11 @@ public final class Report {
                 .append("| figure | target | measured | met | peers and the original (published) |\n")
                 .append("|---|---|---|---|---|\n");
         row(md, "added latency at 16 clients, p50", "≤ 0.5 ms", ms(addedP50, 1000, 2), atMost(addedP50, 500),
-                "nginx (measured here): " + ms(nginxP50, 1000, 2) + "; LiteLLM ~3 ms; Portkey < 1 ms");
+                "nginx (measured here): " + ms(nginxP50, 1000, 2) + "; Portkey (measured here): "
+                        + ms(figures.added("portkey", 16, "p50_us"), 1000, 2) + "; LiteLLM ~3 ms (published)");
         row(md, "added latency at 16 clients, p99", "≤ 2 ms", ms(addedP99, 1000, 2), atMost(addedP99, 2000),
-                "nginx (measured here): " + ms(nginxP99, 1000, 2) + "; Bifrost ~0.75 ms p99 (at 1 client)");
+                "nginx (measured here): " + ms(nginxP99, 1000, 2) + "; Portkey (measured here): "
+                        + ms(figures.added("portkey", 16, "p99_us"), 1000, 2) + "; Bifrost ~0.75 ms p99 (at 1 client)");
         row(md, "added latency of `/v1/chat/completions` at 16 clients, p50", "≤ 0.5 ms", ms(v1P50, 1000, 2),
                 atMost(v1P50, 500), "`/ai` (measured here): " + ms(addedP50, 1000, 2));
         row(md, "stream: added delay to the first event, p50 (paired)", "a few ms (≤ 5 ms)", ms(firstEvent, 1000, 2),
@@ -108,6 +111,13 @@ public final class Report {
         row(md, "idle RSS, supervisor", "≤ 32 MB", mb(supervisorRss), atMost(supervisorRss, 32 * 1024),
                 "original (one process): ~5–10 MB");
         row(md, "idle RSS, worker", "≤ 64 MB", mb(workerRss), atMost(workerRss, 64 * 1024), "");
+        OptionalDouble burstIdle = results.number("fig2.worker_idle_rss_kb");
+        OptionalDouble quiet = results.number("fig2.worker_rss_quiet60_kb");
+        OptionalDouble keptAfterQuiet = burstIdle.isPresent() && quiet.isPresent()
+                ? OptionalDouble.of(quiet.getAsDouble() - burstIdle.getAsDouble()) : OptionalDouble.empty();
+        row(md, "memory given back: worker RSS 60 s after the burst of figure 2, above its idle RSS", "≤ 32 MB",
+                mb(keptAfterQuiet) + " (" + mb(quiet) + " vs " + mb(burstIdle) + " idle)", atMost(keptAfterQuiet, 32 * 1024),
+                "Portkey after its burst: " + mb(results.number("fig2.portkey.rss_after_kb")));
         row(md, "cold start to healthy (`sidecarctl run`)", "≤ 300 ms", ms(coldStart, 1, 0), atMost(coldStart, 300), "");
         row(md, "crash (`kill -9` worker) to healthy", "≤ 1 s", ms(crash, 1, 0), atMost(crash, 1000), "");
         row(md, "hang (`SIGSTOP` worker) to healthy, defaults", "≤ 10 s", ms(hang, 1, 0), atMost(hang, 10_000), "");
@@ -131,7 +141,9 @@ public final class Report {
                 .append("| load average at the end of the run (1, 5, 15 min) | ").append(results.text("run.loadavg_end"))
                 .append(" (2 cores: above 2 means other processes competed with the benchmark) |\n")
                 .append("| tools | wrk ").append(results.text("tools.wrk")).append(", nginx ")
-                .append(results.text("tools.nginx")).append(", ").append(results.text("tools.hyperfine")).append(" |\n")
+                .append(results.text("tools.nginx")).append(", ").append(results.text("tools.hyperfine"))
+                .append(", Node.js ").append(results.text("tools.node")).append(", Portkey gateway ")
+                .append(results.text("tools.portkey")).append(" |\n")
                 .append("| AOT caches | worker-http ").append(results.text("aot.worker-http"))
                 .append(", worker-stdio ").append(results.text("aot.worker-stdio"))
                 .append(", supervisor ").append(results.text("aot.supervisor"))
