@@ -55,7 +55,11 @@ sidecar_jvm_opts() {
             # RSS target (a larger cap only raised the peak); virtual threads keep platform stacks few.
             # C1 only: C2's start-up CPU bought no throughput or latency that wrk could tell apart.
             # Measured side by side: BENCHMARKS.md, "What mattered".
+            # After a burst, QuietHeapRelease runs one full collection once the worker is quiet; these
+            # let that collection give the heap back at once and down to what is live plus 40 %
+            # (defaults: 70 %, and only a part per collection), so RSS returns near its idle level.
             defaults="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms8m -Xmx128m -Xss512k"
+            defaults="$defaults -XX:-ShrinkHeapInSteps -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40"
             custom=${SIDECAR_WORKER_JAVA_OPTS:-}
             module=worker
             ;;

@@ -8,6 +8,7 @@ import org.openaimoodle.sidecar.common.SecretMasker;
 import org.openaimoodle.sidecar.worker.action.ActionService;
 import org.openaimoodle.sidecar.worker.config.WorkerConfig;
 import org.openaimoodle.sidecar.worker.memory.MemoryBudget;
+import org.openaimoodle.sidecar.worker.memory.QuietHeapRelease;
 import org.openaimoodle.sidecar.worker.upstream.HelidonTransport;
 import org.openaimoodle.sidecar.worker.upstream.UpstreamTransport;
 import org.slf4j.Logger;
@@ -56,6 +57,7 @@ public final class HttpMode {
             throw new PortUnavailableException(config.host(), config.port());
         }
         new WorkerLifecycle(gate, config.drainBudget(), server::stop).watch(config.supervised());
+        QuietHeapRelease.start(gate::admittedSoFar, gate::inFlight);
         if (config.apiKey().isPresent() && transport instanceof HelidonTransport helidon) {
             Thread.ofVirtual().name("webclient-warm-up").start(helidon::warmUp);
         }

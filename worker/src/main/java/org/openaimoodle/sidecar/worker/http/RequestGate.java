@@ -3,6 +3,7 @@ package org.openaimoodle.sidecar.worker.http;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 import org.openaimoodle.sidecar.worker.memory.MemoryBudget;
 
@@ -18,6 +19,7 @@ public final class RequestGate {
     private final int limit;
     private final Semaphore permits;
     private final MemoryBudget budget;
+    private final LongAdder admitted = new LongAdder();
     private volatile boolean draining;
 
     /** @param limit maximum number of requests in flight; the memory budget is unlimited (tests) */
@@ -52,7 +54,18 @@ public final class RequestGate {
             permits.release();
             return Admission.DRAINING;
         }
+        admitted.increment();
         return Admission.ADMITTED;
+    }
+
+    /** @return how many requests have been admitted since the start */
+    public long admittedSoFar() {
+        return admitted.sum();
+    }
+
+    /** @return how many admitted requests are in flight now */
+    public int inFlight() {
+        return limit - permits.availablePermits();
     }
 
     /** Ends an admitted request. */

@@ -24,6 +24,19 @@ class RequestGateTest {
     }
 
     @Test
+    void countsAdmissionsAndWhatIsInFlightButNotRefusals() {
+        RequestGate gate = new RequestGate(2);
+        gate.tryEnter();
+        gate.tryEnter();
+        gate.tryEnter(); // over the limit
+        assertEquals(2, gate.admittedSoFar());
+        assertEquals(2, gate.inFlight());
+        gate.leave();
+        assertEquals(1, gate.inFlight());
+        assertEquals(2, gate.admittedSoFar(), "leaving does not undo an admission");
+    }
+
+    @Test
     void drainWithNothingInFlightReturnsAtOnceAndThenRefusesAll() throws InterruptedException {
         RequestGate gate = new RequestGate(3);
         assertTrue(gate.drain(Duration.ZERO));
