@@ -18,10 +18,11 @@ ARG JRE_IMAGE=eclipse-temurin:25-jre
 FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 COPY . .
-# The Maven repository is a build cache, not a layer. Tests ran in CI (.ci/run), not here; AOT
-# caches are not trained here (they are bound to the JDK build and the jar paths that trained them).
+# The Maven repository is a build cache, not a layer. Tests ran in CI (.ci/run), not here. The AOT
+# caches are trained below, in the `runtime` stage, with the runtime that ships (they are bound to the
+# JDK build and the jar paths that trained them); the testkit jar is their training's fake upstream.
 RUN --mount=type=cache,id=openai-sidecar-m2,target=/root/.m2/repository \
-    mvn -B -ntp -pl worker,supervisor -am package -DskipTests -Daot.skip=true
+    mvn -B -ntp -pl testkit,worker,supervisor -am package -DskipTests -Daot.skip=true
 # The installed layout of docs/internals.md: bin/ with the launchers and bin/lib/, lib/<module>/
 # (jars copied with their times: an AOT cache is only used with the very jars that trained it).
 RUN set -eu; \
@@ -43,16 +44,30 @@ RUN set -eu; \
 # cache's stamp, so it is added from the JDK that linked it (the same build). The CDS archive for
 # heaps over 32 GB (no compressed oops) is dropped: 15 MB this sidecar never uses.
 FROM build AS runtime
+ARG RUNTIME=/usr/lib/jvm/openai-sidecar-runtime
 RUN set -eu; \
     home=/out/opt/openai-sidecar; \
     modules=$(jdeps --ignore-missing-deps --print-module-deps --multi-release 21 \
         "$home"/lib/*/*.jar "$home"/lib/*/libs/*.jar); \
     jlink --add-modules "$modules,jdk.crypto.ec,jdk.unsupported" \
         --strip-java-debug-attributes --no-man-pages --no-header-files --generate-cds-archive \
-        --output /jre; \
-    grep '^JAVA_RUNTIME_VERSION=' "$JAVA_HOME/release" >>/jre/release || true; \
-    rm -f /jre/lib/server/classes_nocoops.jsa; \
-    /jre/bin/java -version
+        --output "$RUNTIME"; \
+    grep '^JAVA_RUNTIME_VERSION=' "$JAVA_HOME/release" >>"$RUNTIME/release" || true; \
+    rm -f "$RUNTIME/lib/server/classes_nocoops.jsa"; \
+    "$RUNTIME/bin/java" -version
+# The AOT caches of the three roles, trained by aot/train.sh with the shipped runtime, at the path the
+# image installs to (a cache is only used with the very jars and class path that trained it): the
+# stdio fallback, the worker and sidecarctl start from them. The fake upstream of the training runs
+# on the build JDK (the jlink'd runtime has no jdk.httpserver) and is removed afterwards.
+RUN set -eu; \
+    cp -a /out/opt/openai-sidecar /opt/openai-sidecar; \
+    install -d /opt/openai-sidecar/lib/testkit; \
+    cp -a testkit/target/openai-moodle-sidecar-testkit.jar testkit/target/libs /opt/openai-sidecar/lib/testkit/; \
+    build_java="$JAVA_HOME/bin/java"; \
+    JAVA_HOME="$RUNTIME" SIDECAR_AOT_UPSTREAM_JAVA="$build_java" bash aot/train.sh /opt/openai-sidecar; \
+    rm -rf /opt/openai-sidecar/lib/testkit; \
+    ls /opt/openai-sidecar/lib/worker/aot/worker-stdio.aot /opt/openai-sidecar/lib/worker/aot/worker-http.aot \
+        /opt/openai-sidecar/lib/supervisor/aot/supervisor.aot
 
 # ---------------------------------------------------------------------------------------------
 # The sidecar alone, as its own container. It must listen beyond loopback to be reachable from
@@ -88,8 +103,9 @@ RUN set -eu; \
     apt-get update; \
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tini logrotate cron curl; \
     rm -rf /var/lib/apt/lists/*
-COPY --from=runtime /jre /usr/lib/jvm/openai-sidecar-runtime
-COPY --from=build /out/opt/openai-sidecar /opt/openai-sidecar
+COPY --from=runtime /usr/lib/jvm/openai-sidecar-runtime /usr/lib/jvm/openai-sidecar-runtime
+# With the AOT caches trained on that runtime (times preserved: a cache older than its jar is not used).
+COPY --from=runtime /opt/openai-sidecar /opt/openai-sidecar
 COPY --chmod=0755 docker/sidecarctl /usr/local/bin/sidecarctl
 COPY logrotate/openai-sidecar /etc/logrotate.d/openai-sidecar
 COPY docker/openai-sidecar.cron /etc/cron.d/openai-sidecar

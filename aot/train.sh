@@ -14,6 +14,8 @@
 #                 (an AOT cache loads all its classes at start, so each of these short-lived commands
 #                 gets one of its own rather than the supervisor's)
 # Requests go to the fake upstream (the testkit jar, run standalone) on 127.0.0.1 with a fake key.
+# The fake upstream runs on SIDECAR_AOT_UPSTREAM_JAVA when set (default: the JDK that trains): a jlink'd
+# runtime trains the sidecar but lacks jdk.httpserver, which the fake upstream needs (the Dockerfile).
 # Training never fails the build: a role that cannot be trained is reported and left without a
 # cache, and the launchers then simply start without one.
 set -uo pipefail
@@ -96,14 +98,21 @@ start_fake_upstream() {
         upstream_port=$(free_port)
         return 0
     fi
-    upstream_port=$(free_port) || return 1
-    "$SIDECAR_JAVA" -jar "$testkit_jar" "$upstream_port" 0 >"$work/fake.log" 2>&1 &
-    pids+=($!)
-    for _ in $(seq 1 100); do
-        (: <"/dev/tcp/127.0.0.1/$upstream_port") 2>/dev/null && return 0
-        sleep 0.1
+    # Up to three ports: another process may take a free port before the fake binds it.
+    local attempt pid
+    for attempt in 1 2 3; do
+        upstream_port=$(free_port) || return 1
+        "${SIDECAR_AOT_UPSTREAM_JAVA:-$SIDECAR_JAVA}" -jar "$testkit_jar" "$upstream_port" 0 >"$work/fake.log" 2>&1 &
+        pid=$!
+        pids+=("$pid")
+        for _ in $(seq 1 100); do
+            (: <"/dev/tcp/127.0.0.1/$upstream_port") 2>/dev/null && return 0
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        say "fake upstream did not start on port $upstream_port (attempt $attempt): $(grep -m 1 -e Exception -e Error "$work/fake.log" || tail -n 3 "$work/fake.log")"
+        kill -KILL "$pid" 2>/dev/null
     done
-    say "fake upstream did not start: $(tail -n 3 "$work/fake.log")"
     return 1
 }
 

@@ -186,6 +186,39 @@ class ContainerIT {
                     () -> assertTrue(stdio.output().matches("(?s)\\{.*\"success\":true.*\\}\\s*"), stdio::toString));
         }
 
+        /**
+         * The image ships AOT caches trained on its own jlink'd runtime: the plugin's stdio fallback maps its
+         * cache (the JVM says so at {@code -Xlog:aot=info}, and would say "Unable to use AOT cache" on a mismatch),
+         * and the round trip with it is timed beside one with {@code SIDECAR_AOT_CACHE=off}, alternating.
+         */
+        @Test
+        @Order(3)
+        void pluginStdioPathUsesTheShippedAotCache() throws Exception {
+            Path link = images.moodle().root().resolve(PLUGIN_PATH.substring(1));
+            await("the plugin path, made once Moodle's setup filled the volume").atMost(Duration.ofSeconds(30))
+                    .until(() -> Files.isSymbolicLink(link));
+            String request = "echo '{\"action\":\"chat\",\"content\":\"hi\"}' | ";
+            ProcessRun.Finished logged = run.inside("daemon:daemon", "/bin/sh", "-c", request
+                    + "SIDECAR_JAVA_OPTS=-Xlog:aot=info:stderr timeout 30 " + PLUGIN_PATH + " 2>&1 >/dev/null");
+            assertAll(() -> assertTrue(logged.output().contains("Opened AOT cache"), logged::toString),
+                    () -> assertTrue(logged.output().contains("Using AOT-linked classes: true"), logged::toString),
+                    () -> assertFalse(logged.output().contains("Unable to use AOT cache"), logged::toString));
+            List<Long> with = new ArrayList<>();
+            List<Long> without = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                for (boolean cache : new boolean[] {true, false}) {
+                    long started = System.nanoTime();
+                    ProcessRun.Finished stdio = run.inside("daemon:daemon", "/bin/sh", "-c", request
+                            + (cache ? "" : "SIDECAR_AOT_CACHE=off ") + "timeout 30 " + PLUGIN_PATH + " 2>/dev/null");
+                    long millis = (System.nanoTime() - started) / 1_000_000;
+                    assertTrue(stdio.output().contains("\"success\":true"), stdio::toString);
+                    (cache ? with : without).add(millis);
+                }
+            }
+            figures.put("4 plugin path stdio round trip, median of 3 alternating, AOT cache on / off, Moodle image as "
+                    + label(), median(with) + " ms / " + median(without) + " ms");
+        }
+
         @Test
         @Order(4)
         void healthcheckCommandPasses() throws Exception {
@@ -356,6 +389,11 @@ class ContainerIT {
             }
         }
         Files.deleteIfExists(path);
+    }
+
+    private static long median(List<Long> values) {
+        List<Long> sorted = values.stream().sorted().toList();
+        return sorted.get(sorted.size() / 2);
     }
 
     private static String ms(long startedNanos) {
