@@ -15,13 +15,15 @@ import org.openaimoodle.sidecar.worker.config.ConfigLoader;
 import org.openaimoodle.sidecar.worker.config.WorkerConfig;
 import org.openaimoodle.sidecar.worker.log.AccessLog;
 import org.openaimoodle.sidecar.worker.log.LogSetup;
+import org.openaimoodle.sidecar.worker.metrics.CountingRecorder;
+import org.openaimoodle.sidecar.worker.metrics.Metrics;
+import org.openaimoodle.sidecar.worker.metrics.PrometheusMetrics;
 import org.openaimoodle.sidecar.worker.stdio.StdioMode;
 import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsClient;
 import org.openaimoodle.sidecar.worker.upstream.RetryPolicy;
 import org.openaimoodle.sidecar.worker.upstream.UpstreamTransport;
 import org.openaimoodle.sidecar.worker.upstream.UrlConnectionTransport;
 import org.openaimoodle.sidecar.worker.usage.SqliteUsageWriter;
-import org.openaimoodle.sidecar.worker.usage.UsageRecorder;
 
 /**
  * Entry point of the worker: reads flags and configuration, then runs HTTP mode ({@code --http-mode}) or
@@ -67,18 +69,23 @@ public final class Main {
         UpstreamTransport transport = config.httpMode()
                 ? org.openaimoodle.sidecar.worker.http.HttpMode.upstreamTransport(config)
                 : new UrlConnectionTransport(config.connectTimeout(), config.maxUpstreamReplyBytes());
-        ActionService service = service(config, transport);
-        UsageRecorder usage = new SqliteUsageWriter(config.usageDb(), config.usageRetentionDays());
-        AccessLog.recordUsageTo(usage);
+        SqliteUsageWriter usage = new SqliteUsageWriter(config.usageDb(), config.usageRetentionDays());
         if (!config.httpMode()) {
+            ActionService service = service(config, transport, Metrics.NONE);
+            AccessLog.recordUsageTo(usage);
             int exit = StdioMode.run(service, System.in, stdout, config.maxBodyBytes());
             usage.close(USAGE_CLOSE_BOUND); // the replies are out; the store gets a bounded moment, then exit
             System.exit(exit);
         }
+        // Metrics are HTTP mode's too: stdio mode never loads the Prometheus client.
+        PrometheusMetrics metrics = org.openaimoodle.sidecar.worker.http.HttpMode.metrics(config,
+                () -> usage.failedRecords() + usage.droppedRecords());
+        ActionService service = service(config, transport, metrics);
+        AccessLog.recordUsageTo(new CountingRecorder(metrics, usage));
         // Records still queued when the worker stops get the same bounded moment as stdio's.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> usage.close(USAGE_CLOSE_BOUND), "usage-close"));
         try {
-            org.openaimoodle.sidecar.worker.http.HttpMode.start(config, service, transport);
+            org.openaimoodle.sidecar.worker.http.HttpMode.start(config, service, transport, metrics);
         } catch (org.openaimoodle.sidecar.worker.http.PortUnavailableException e) {
             System.err.println("ERROR " + e.getMessage());
             System.exit(ExitCodes.FAILED); // the port is held by another process, or the host is wrong
@@ -91,14 +98,15 @@ public final class Main {
      *
      * @param config    the configuration
      * @param transport how the client reaches the upstream
+     * @param metrics   where upstream attempts, cache lookups and limit refusals are counted
      * @return the action service; its client is absent without an API key
      */
-    static ActionService service(WorkerConfig config, UpstreamTransport transport) {
+    static ActionService service(WorkerConfig config, UpstreamTransport transport, Metrics metrics) {
         Optional<ChatCompletionsClient> client = config.apiKey().map(key -> new ChatCompletionsClient(
-                transport, config.chatCompletionsUri(), key, config.model(), RetryPolicy.DEFAULT));
+                transport, config.chatCompletionsUri(), key, config.model(), RetryPolicy.DEFAULT, metrics));
         // Limits and the cache are HTTP mode's: a stdio process answers one request, and must not load them.
         return new ActionService(config, client, config.httpMode()
-                ? org.openaimoodle.sidecar.worker.limits.LocalCostControl.of(config)
+                ? org.openaimoodle.sidecar.worker.limits.LocalCostControl.of(config, metrics)
                 : org.openaimoodle.sidecar.worker.limits.CostControl.NONE);
     }
 }

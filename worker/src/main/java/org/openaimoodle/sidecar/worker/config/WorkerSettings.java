@@ -66,6 +66,8 @@ public final class WorkerSettings {
     public static final Setting SIDECAR_USAGE_DB = TABLE.add(SharedSettings.SIDECAR_USAGE_DB);
     public static final Setting SIDECAR_USAGE_RETENTION_DAYS = TABLE.add(Setting.integer(
             "SIDECAR_USAGE_RETENTION_DAYS", 90, 1, 36_500, "usage records older than this many days are deleted"));
+    public static final Setting SIDECAR_METRICS_MAX_MODELS = TABLE.add(Setting.integer("SIDECAR_METRICS_MAX_MODELS",
+            20, 1, 1000, "HTTP mode: distinct model labels in /metrics at most; later models count as other"));
     public static final Setting SIDECAR_PROMPT_CHAT_SYSTEM = TABLE.add(Setting.text("SIDECAR_PROMPT_CHAT_SYSTEM",
             null, "chat's system prompt").shownAs("the original"));
     public static final Setting SIDECAR_PROMPT_SUMMARIZE_SYSTEM = TABLE.add(Setting.text(
@@ -78,6 +80,7 @@ public final class WorkerSettings {
     public static final Setting SIDECAR_SUPERVISED = TABLE.add(Setting.bool("SIDECAR_SUPERVISED", false,
             "set to 1 by the supervisor: no log timestamps, stdin EOF means the supervisor is gone").shownAs("unset"));
     public static final Setting SIDECAR_WORKER_ID = TABLE.add(SharedSettings.SIDECAR_WORKER_ID);
+    public static final Setting SIDECAR_SUPERVISOR_RESTARTS = TABLE.add(SharedSettings.SIDECAR_SUPERVISOR_RESTARTS);
 
     /** Every worker setting, in order. */
     public static final List<Setting> ALL = TABLE.rows();

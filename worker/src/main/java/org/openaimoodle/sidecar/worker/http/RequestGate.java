@@ -55,6 +55,11 @@ public final class RequestGate {
         return Admission.ADMITTED;
     }
 
+    /** @return requests admitted and not yet left (what {@code sidecar_in_flight_requests} shows) */
+    public int inFlight() {
+        return Math.max(0, limit - permits.availablePermits());
+    }
+
     /** Ends an admitted request. */
     public void leave() {
         permits.release();

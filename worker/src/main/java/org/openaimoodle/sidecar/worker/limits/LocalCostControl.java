@@ -9,6 +9,7 @@ import org.openaimoodle.sidecar.worker.cache.CacheKey;
 import org.openaimoodle.sidecar.worker.cache.ReplyCache;
 import org.openaimoodle.sidecar.worker.cache.Served;
 import org.openaimoodle.sidecar.worker.config.WorkerConfig;
+import org.openaimoodle.sidecar.worker.metrics.Metrics;
 import org.openaimoodle.sidecar.worker.upstream.UpstreamException;
 
 /** {@link CostControl} of one HTTP worker: buckets and cache in this process (no Redis). */
@@ -28,10 +29,15 @@ public final class LocalCostControl implements CostControl {
 
     /** @return the cost control the configuration asks for, on the system clock and this heap */
     public static CostControl of(WorkerConfig config) {
+        return of(config, Metrics.NONE);
+    }
+
+    /** @return as {@link #of(WorkerConfig)}, counting refusals and cache lookups in {@code metrics} */
+    public static CostControl of(WorkerConfig config, Metrics metrics) {
         UsageLimits limits = new UsageLimits(config.limitUserRequests(), config.limitUserTokens(),
-                config.limitSiteRequests(), config.limitSiteTokens(), TimeMeter.SYSTEM_NANOTIME);
+                config.limitSiteRequests(), config.limitSiteTokens(), TimeMeter.SYSTEM_NANOTIME, metrics);
         ReplyCache cache = config.cacheTtl().isZero() ? null : new ReplyCache(config.cacheTtl(),
-                config.cacheMaxEntries(), Runtime.getRuntime().maxMemory() / 100 * CACHE_HEAP_PERCENT);
+                config.cacheMaxEntries(), Runtime.getRuntime().maxMemory() / 100 * CACHE_HEAP_PERCENT, metrics);
         if (!limits.any() && cache == null) {
             return NONE;
         }

@@ -10,6 +10,8 @@ import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.EstimationProbe;
 import io.github.bucket4j.TimeMeter;
+import org.openaimoodle.sidecar.worker.metrics.Metrics;
+import org.openaimoodle.sidecar.worker.metrics.Metrics.Limit;
 
 /**
  * The four usage limits of one node ({@code SIDECAR_LIMIT_USER_REQUESTS}, {@code …_USER_TOKENS},
@@ -34,6 +36,7 @@ public final class UsageLimits {
     private final Bucket siteRequestBucket;
     private final Bucket siteTokenBucket;
     private final Cache<String, UserBuckets> users;
+    private final Metrics metrics;
 
     private record UserBuckets(Bucket requests, Bucket tokens) {
     }
@@ -47,6 +50,18 @@ public final class UsageLimits {
      */
     public UsageLimits(Optional<LimitSpec> userRequests, Optional<LimitSpec> userTokens,
                        Optional<LimitSpec> siteRequests, Optional<LimitSpec> siteTokens, TimeMeter clock) {
+        this(userRequests, userTokens, siteRequests, siteTokens, clock, Metrics.NONE);
+    }
+
+    /**
+     * As above, counting each refusal by its limit in {@code metrics}.
+     *
+     * @param metrics where refusals are counted
+     */
+    public UsageLimits(Optional<LimitSpec> userRequests, Optional<LimitSpec> userTokens,
+                       Optional<LimitSpec> siteRequests, Optional<LimitSpec> siteTokens, TimeMeter clock,
+                       Metrics metrics) {
+        this.metrics = metrics;
         this.userRequests = userRequests;
         this.userTokens = userTokens;
         this.siteRequests = siteRequests;
@@ -77,11 +92,11 @@ public final class UsageLimits {
                 userRequests.map(this::bucket).orElse(null), userTokens.map(this::bucket).orElse(null)));
         Bucket myRequests = mine == null ? null : mine.requests();
         Bucket myTokens = mine == null ? null : mine.tokens();
-        requireTokensLeft(myTokens, () -> "your tokens (" + userTokens.orElseThrow().shown() + ")");
-        requireTokensLeft(siteTokenBucket, () -> "the site's tokens (" + siteTokens.orElseThrow().shown() + ")");
-        take(myRequests, () -> "your requests (" + userRequests.orElseThrow().shown() + ")");
+        requireTokensLeft(myTokens, Limit.USER_TOKENS, () -> "your tokens (" + userTokens.orElseThrow().shown() + ")");
+        requireTokensLeft(siteTokenBucket, Limit.SITE_TOKENS, () -> "the site's tokens (" + siteTokens.orElseThrow().shown() + ")");
+        take(myRequests, Limit.USER_REQUESTS, () -> "your requests (" + userRequests.orElseThrow().shown() + ")");
         try {
-            take(siteRequestBucket, () -> "the site's requests (" + siteRequests.orElseThrow().shown() + ")");
+            take(siteRequestBucket, Limit.SITE_REQUESTS, () -> "the site's requests (" + siteRequests.orElseThrow().shown() + ")");
         } catch (QuotaExceeded e) {
             if (myRequests != null) {
                 myRequests.addTokens(1); // this request was not served: give the user's one back
@@ -116,23 +131,25 @@ public final class UsageLimits {
                 .build();
     }
 
-    private static void requireTokensLeft(Bucket bucket, java.util.function.Supplier<String> which)
+    private void requireTokensLeft(Bucket bucket, Limit limit, java.util.function.Supplier<String> which)
             throws QuotaExceeded {
         if (bucket == null) {
             return;
         }
         EstimationProbe probe = bucket.estimateAbilityToConsume(1);
         if (!probe.canBeConsumed()) {
+            metrics.limitRefused(limit);
             throw new QuotaExceeded(which.get(), Duration.ofNanos(probe.getNanosToWaitForRefill()));
         }
     }
 
-    private static void take(Bucket bucket, java.util.function.Supplier<String> which) throws QuotaExceeded {
+    private void take(Bucket bucket, Limit limit, java.util.function.Supplier<String> which) throws QuotaExceeded {
         if (bucket == null) {
             return;
         }
         ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
         if (!probe.isConsumed()) {
+            metrics.limitRefused(limit);
             throw new QuotaExceeded(which.get(), Duration.ofNanos(probe.getNanosToWaitForRefill()));
         }
     }
