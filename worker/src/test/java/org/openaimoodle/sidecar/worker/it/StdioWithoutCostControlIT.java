@@ -19,7 +19,8 @@ import org.openaimoodle.sidecar.testkit.TestKeys;
 
 /**
  * stdio mode answers one request per process, so limits and the cache mean nothing there: with every limit set it
- * serves two requests of one user against a limit of one, and never loads Bucket4j or Caffeine (cold start).
+ * serves two requests of one user against a limit of one, and never loads Bucket4j, Caffeine or the Prometheus
+ * client (cold start).
  */
 class StdioWithoutCostControlIT {
     @TempDir
@@ -47,5 +48,7 @@ class StdioWithoutCostControlIT {
         assertFalse(loaded.contains("io.github.bucket4j"), "stdio mode loaded Bucket4j");
         assertFalse(loaded.contains("com.github.benmanes.caffeine"), "stdio mode loaded Caffeine");
         assertFalse(loaded.contains("org.openaimoodle.sidecar.worker.limits.LocalCostControl"));
+        assertFalse(loaded.contains("io.prometheus"), "stdio mode loaded the Prometheus client");
+        assertFalse(loaded.contains("org.openaimoodle.sidecar.worker.metrics.PrometheusMetrics"));
     }
 }
