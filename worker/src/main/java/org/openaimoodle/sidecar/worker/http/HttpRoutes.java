@@ -12,7 +12,8 @@ public final class HttpRoutes {
     }
 
     /**
-     * Adds the filter ({@link RequestHygiene}), {@code /health}, {@code /ai}, the OpenAI-compatible {@code /v1}
+     * Adds the filter ({@link RequestHygiene}), {@code /health}, {@code /metrics} (a registry of its own, for the
+     * route tests), {@code /ai}, the OpenAI-compatible {@code /v1}
      * ({@link OpenAiEndpoint}) and the 404 for everything else. /ai and /v1 share one {@link Intake}.
      *
      * @param routing the routing to fill
