@@ -20,8 +20,10 @@ import org.openaimoodle.sidecar.worker.usage.UsageRecord;
  * goes through {@link LabelValues}. HTTP mode only.
  */
 public final class PrometheusMetrics implements Metrics {
-    /** Upper bounds of the request duration buckets, seconds: an AI answer takes from a cached millisecond to the
-     *  request deadline (25 s by default). */
+    /**
+     * Upper bounds of the request duration buckets, seconds: an answer takes from a cached millisecond to the
+     * request deadline (SIDECAR_REQUEST_TIMEOUT, 25 s by default).
+     */
     static final double[] DURATION_BUCKETS = {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60};
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
