@@ -24,6 +24,7 @@ import org.openaimoodle.sidecar.worker.upstream.RetryPolicy;
 import org.openaimoodle.sidecar.worker.upstream.UpstreamTransport;
 import org.openaimoodle.sidecar.worker.upstream.UrlConnectionTransport;
 import org.openaimoodle.sidecar.worker.usage.SqliteUsageWriter;
+import org.openaimoodle.sidecar.worker.usage.UsageRecorder;
 
 /**
  * Entry point of the worker: reads flags and configuration, then runs HTTP mode ({@code --http-mode}) or
@@ -69,7 +70,7 @@ public final class Main {
         UpstreamTransport transport = config.httpMode()
                 ? org.openaimoodle.sidecar.worker.http.HttpMode.upstreamTransport(config)
                 : new UrlConnectionTransport(config.connectTimeout(), config.maxUpstreamReplyBytes());
-        SqliteUsageWriter usage = new SqliteUsageWriter(config.usageDb(), config.usageRetentionDays());
+        UsageRecorder usage = new SqliteUsageWriter(config.usageDb(), config.usageRetentionDays());
         if (!config.httpMode()) {
             ActionService service = service(config, transport, Metrics.NONE);
             AccessLog.recordUsageTo(usage);
@@ -79,7 +80,7 @@ public final class Main {
         }
         // Metrics are HTTP mode's too: stdio mode never loads the Prometheus client.
         PrometheusMetrics metrics = org.openaimoodle.sidecar.worker.http.HttpMode.metrics(config,
-                () -> usage.failedRecords() + usage.droppedRecords());
+                usage::unstoredRecords);
         ActionService service = service(config, transport, metrics);
         AccessLog.recordUsageTo(new CountingRecorder(metrics, usage));
         // Records still queued when the worker stops get the same bounded moment as stdio's.
