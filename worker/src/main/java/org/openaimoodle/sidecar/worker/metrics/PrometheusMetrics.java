@@ -3,7 +3,6 @@ package org.openaimoodle.sidecar.worker.metrics;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Instant;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
@@ -27,21 +26,18 @@ public final class PrometheusMetrics implements Metrics {
      */
     static final double[] DURATION_BUCKETS = {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60};
 
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
     private final LabelValues labels;
-    private final CompletableFuture<Instruments> built;
+    private final Counter requests;
+    private final Histogram durations;
+    private final Counter attempts;
+    private final Counter tokens;
+    private final Counter cache;
+    private final Counter rejections;
     private volatile IntSupplier inFlight = () -> 0;
 
-    /** The registry and what is counted in it, built once. */
-    private record Instruments(PrometheusRegistry registry, PrometheusTextFormatWriter writer, Counter requests,
-                               Histogram durations, Counter attempts, Counter tokens, Counter cache,
-                               Counter rejections) {
-    }
-
     /**
-     * Starts building the registry on a thread of its own and returns at once: its classes take a few hundred
-     * milliseconds to load on a busy machine, which the web server's start need not wait for. A count or scrape
-     * that comes first waits for it.
-     *
      * @param labels             how label values are bounded
      * @param supervisorRestarts how often the supervisor had restarted the worker before it started this one
      * @param started            when this worker process started
@@ -50,34 +46,22 @@ public final class PrometheusMetrics implements Metrics {
     public PrometheusMetrics(LabelValues labels, long supervisorRestarts, Instant started,
                              LongSupplier usageWriteFailures) {
         this.labels = labels;
-        this.built = new CompletableFuture<>();
-        Thread.ofPlatform().daemon().name("metrics-init").start(() -> {
-            try {
-                built.complete(build(supervisorRestarts, started, usageWriteFailures));
-            } catch (RuntimeException | Error e) {
-                built.completeExceptionally(e);
-            }
-        });
-    }
-
-    private Instruments build(long supervisorRestarts, Instant started, LongSupplier usageWriteFailures) {
-        PrometheusRegistry registry = new PrometheusRegistry();
-        Counter requests = Counter.builder().name("sidecar_requests_total")
+        requests = Counter.builder().name("sidecar_requests_total")
                 .help("Answered /ai and /v1 requests").labelNames("endpoint", "action", "code")
                 .withoutExemplars().register(registry);
-        Histogram durations = Histogram.builder().name("sidecar_request_duration_seconds")
+        durations = Histogram.builder().name("sidecar_request_duration_seconds")
                 .help("Time from request to reply of /ai and /v1 requests").labelNames("endpoint", "action")
                 .classicOnly().classicUpperBounds(DURATION_BUCKETS).withoutExemplars().register(registry);
-        Counter attempts = Counter.builder().name("sidecar_upstream_attempts_total")
+        attempts = Counter.builder().name("sidecar_upstream_attempts_total")
                 .help("Attempts of upstream exchanges, retries included, by how they ended").labelNames("outcome")
                 .withoutExemplars().register(registry);
-        Counter tokens = Counter.builder().name("sidecar_tokens_total")
+        tokens = Counter.builder().name("sidecar_tokens_total")
                 .help("Tokens the upstream counted for replies it produced (cached replies excluded)")
                 .labelNames("kind", "model").withoutExemplars().register(registry);
-        Counter cache = Counter.builder().name("sidecar_cache_requests_total")
+        cache = Counter.builder().name("sidecar_cache_requests_total")
                 .help("Requests of cached actions, by what the reply cache did").labelNames("result")
                 .withoutExemplars().register(registry);
-        Counter rejections = Counter.builder().name("sidecar_limit_rejections_total")
+        rejections = Counter.builder().name("sidecar_limit_rejections_total")
                 .help("Requests refused by a usage limit").labelNames("limit")
                 .withoutExemplars().register(registry);
         GaugeWithCallback.builder().name("sidecar_in_flight_requests")
@@ -102,13 +86,6 @@ public final class PrometheusMetrics implements Metrics {
         for (Limit limit : Limit.values()) {
             rejections.labelValues(limit.label());
         }
-        return new Instruments(registry, PrometheusTextFormatWriter.create(), requests, durations, attempts, tokens,
-                cache, rejections);
-    }
-
-    /** @return the built instruments; waits for the build only in the worker's first moments */
-    private Instruments instruments() {
-        return built.join();
     }
 
     /** @param requestsInFlight what {@code sidecar_in_flight_requests} reads (the request gate) */
@@ -118,36 +95,35 @@ public final class PrometheusMetrics implements Metrics {
 
     @Override
     public void answered(UsageRecord request) {
-        Instruments m = instruments();
         String endpoint = labels.endpoint(request.endpoint());
         String action = labels.action(request.action());
-        m.requests().labelValues(endpoint, action, labels.code(request.code())).inc();
-        m.durations().labelValues(endpoint, action).observe(request.durationMs() / 1000.0);
+        requests.labelValues(endpoint, action, labels.code(request.code())).inc();
+        durations.labelValues(endpoint, action).observe(request.durationMs() / 1000.0);
         if (!request.cached() && request.promptTokens() + request.completionTokens() > 0) {
             String model = labels.model(request.model());
-            m.tokens().labelValues("prompt", model).inc(request.promptTokens());
-            m.tokens().labelValues("completion", model).inc(request.completionTokens());
+            tokens.labelValues("prompt", model).inc(request.promptTokens());
+            tokens.labelValues("completion", model).inc(request.completionTokens());
         }
     }
 
     @Override
     public void upstreamAttempt(Attempt outcome) {
-        instruments().attempts().labelValues(outcome.label()).inc();
+        attempts.labelValues(outcome.label()).inc();
     }
 
     @Override
     public void cacheLookup(CacheLookup result) {
-        instruments().cache().labelValues(result.label()).inc();
+        cache.labelValues(result.label()).inc();
     }
 
     @Override
     public void limitRefused(Limit limit) {
-        instruments().rejections().labelValues(limit.label()).inc();
+        rejections.labelValues(limit.label()).inc();
     }
 
     /** @return the media type of what {@link #write} writes */
     public String contentType() {
-        return PrometheusTextFormatWriter.CONTENT_TYPE;
+        return writer.getContentType();
     }
 
     /**
@@ -155,7 +131,6 @@ public final class PrometheusMetrics implements Metrics {
      * @throws IOException when {@code out} fails
      */
     public void write(OutputStream out) throws IOException {
-        Instruments m = instruments();
-        m.writer().write(out, m.registry().scrape());
+        writer.write(out, registry.scrape());
     }
 }
