@@ -44,6 +44,9 @@ public final class SharedSettings {
     /** The id the supervisor gives each worker it starts; the worker echoes it in its /health answer. */
     public static final Setting SIDECAR_WORKER_ID = Setting.text("SIDECAR_WORKER_ID", null,
             "set by the supervisor for each worker; /health echoes it in X-Sidecar-Worker-Id").shownAs("unset");
+    /** How often the supervisor had restarted the worker before it started this one; /metrics shows it. */
+    public static final Setting SIDECAR_SUPERVISOR_RESTARTS = Setting.integer("SIDECAR_SUPERVISOR_RESTARTS", 0, 0,
+            Integer.MAX_VALUE, "set by the supervisor for each worker: its restarts so far, shown by /metrics");
 
     /** What the worker's drain may take beyond the request deadline (the last replies being written). */
     private static final Duration DRAIN_MARGIN = Duration.ofSeconds(1);

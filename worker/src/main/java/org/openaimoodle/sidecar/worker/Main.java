@@ -15,6 +15,9 @@ import org.openaimoodle.sidecar.worker.config.ConfigLoader;
 import org.openaimoodle.sidecar.worker.config.WorkerConfig;
 import org.openaimoodle.sidecar.worker.log.AccessLog;
 import org.openaimoodle.sidecar.worker.log.LogSetup;
+import org.openaimoodle.sidecar.worker.metrics.CountingRecorder;
+import org.openaimoodle.sidecar.worker.metrics.Metrics;
+import org.openaimoodle.sidecar.worker.metrics.PrometheusMetrics;
 import org.openaimoodle.sidecar.worker.stdio.StdioMode;
 import org.openaimoodle.sidecar.worker.upstream.ChatCompletionsClient;
 import org.openaimoodle.sidecar.worker.upstream.RetryPolicy;
@@ -68,18 +71,23 @@ public final class Main {
         UpstreamTransport transport = config.httpMode()
                 ? org.openaimoodle.sidecar.worker.http.HttpMode.upstreamTransport(config)
                 : new UrlConnectionTransport(config.connectTimeout(), config.maxUpstreamReplyBytes());
-        ActionService service = service(config, transport);
         UsageRecorder usage = usageRecorder(config);
-        AccessLog.recordUsageTo(usage);
         if (!config.httpMode()) {
+            ActionService service = service(config, transport, Metrics.NONE);
+            AccessLog.recordUsageTo(usage);
             int exit = StdioMode.run(service, System.in, stdout, config.maxBodyBytes());
             usage.close(USAGE_CLOSE_BOUND); // the replies are out; the store gets a bounded moment, then exit
             System.exit(exit);
         }
+        // Metrics are HTTP mode's too: stdio mode never loads the Prometheus client.
+        PrometheusMetrics metrics = org.openaimoodle.sidecar.worker.http.HttpMode.metrics(config,
+                usage::unstoredRecords);
+        ActionService service = service(config, transport, metrics);
+        AccessLog.recordUsageTo(new CountingRecorder(metrics, usage));
         // Records still queued when the worker stops get the same bounded moment as stdio's.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> usage.close(USAGE_CLOSE_BOUND), "usage-close"));
         try {
-            org.openaimoodle.sidecar.worker.http.HttpMode.start(config, service, transport);
+            org.openaimoodle.sidecar.worker.http.HttpMode.start(config, service, transport, metrics);
         } catch (org.openaimoodle.sidecar.worker.http.PortUnavailableException e) {
             System.err.println("ERROR " + e.getMessage());
             System.exit(ExitCodes.FAILED); // the port is held by another process, or the host is wrong
@@ -92,18 +100,19 @@ public final class Main {
      *
      * @param config    the configuration
      * @param transport how the client reaches the upstream
+     * @param metrics   where upstream attempts, cache lookups and limit refusals are counted
      * @return the action service; its client is absent without an API key
      */
-    static ActionService service(WorkerConfig config, UpstreamTransport transport) {
+    static ActionService service(WorkerConfig config, UpstreamTransport transport, Metrics metrics) {
         Optional<ChatCompletionsClient> client = config.apiKey().map(key -> new ChatCompletionsClient(
-                transport, config.chatCompletionsUri(), key, config.model(), RetryPolicy.DEFAULT));
+                transport, config.chatCompletionsUri(), key, config.model(), RetryPolicy.DEFAULT, metrics));
         // Limits and the cache are HTTP mode's: a stdio process answers one request, and must not load them.
         // With SIDECAR_REDIS_URL they are the site's, shared by every node through Redis.
         return new ActionService(config, client, !config.httpMode()
                 ? org.openaimoodle.sidecar.worker.limits.CostControl.NONE
                 : config.redisUrl().isPresent()
-                ? org.openaimoodle.sidecar.worker.redis.RedisNode.of(config).costControl()
-                : org.openaimoodle.sidecar.worker.limits.LocalCostControl.of(config));
+                ? org.openaimoodle.sidecar.worker.redis.RedisNode.of(config).costControl(metrics)
+                : org.openaimoodle.sidecar.worker.limits.LocalCostControl.of(config, metrics));
     }
 
     /**

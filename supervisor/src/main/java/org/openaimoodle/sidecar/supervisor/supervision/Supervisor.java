@@ -188,6 +188,8 @@ public final class Supervisor {
         String id = HexFormat.of().formatHex(randomBytes());
         Map<String, String> environment = new HashMap<>(workerEnvironment);
         environment.put(HealthProbe.WORKER_ID_VARIABLE, id);
+        environment.put(org.openaimoodle.sidecar.common.SharedSettings.SIDECAR_SUPERVISOR_RESTARTS.name(),
+                Integer.toString(machine.restarts())); // the worker's /metrics shows it
         WorkerProcess started;
         try {
             started = WorkerProcess.start(config.workerCommand(), environment, log,

@@ -7,6 +7,7 @@ import java.util.function.Predicate;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import org.openaimoodle.sidecar.worker.metrics.Metrics;
 import org.openaimoodle.sidecar.worker.upstream.UpstreamException;
 
 /**
@@ -21,6 +22,7 @@ import org.openaimoodle.sidecar.worker.upstream.UpstreamException;
  */
 public final class ReplyCache {
     private final AsyncCache<CacheKey, Sized> cache;
+    private final Metrics metrics;
 
     /** A cacheable reply knows its size. */
     public interface Sized {
@@ -34,6 +36,16 @@ public final class ReplyCache {
      * @param maxBytes   bytes of replies held at most
      */
     public ReplyCache(Duration ttl, int maxEntries, long maxBytes) {
+        this(ttl, maxEntries, maxBytes, Metrics.NONE);
+    }
+
+    /**
+     * As above, counting each lookup's result (hit, miss, coalesced) in {@code metrics}.
+     *
+     * @param metrics where lookups are counted
+     */
+    public ReplyCache(Duration ttl, int maxEntries, long maxBytes, Metrics metrics) {
+        this.metrics = metrics;
         this.cache = Caffeine.newBuilder()
                 .expireAfterWrite(ttl)
                 .maximumWeight(maxEntries)
@@ -74,6 +86,7 @@ public final class ReplyCache {
         CompletableFuture<Sized> mine = new CompletableFuture<>();
         CompletableFuture<Sized> prior = cache.asMap().putIfAbsent(key, mine);
         if (prior != null) {
+            metrics.cacheLookup(prior.isDone() ? Metrics.CacheLookup.HIT : Metrics.CacheLookup.COALESCED);
             try {
                 // The request that runs the call ends it by its deadline, so this wait is bounded too.
                 return new Served<>((V) prior.join(), true);
@@ -84,6 +97,7 @@ public final class ReplyCache {
                 throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
             }
         }
+        metrics.cacheLookup(Metrics.CacheLookup.MISS);
         V reply;
         try {
             reply = call.get();

@@ -75,7 +75,9 @@ public final class ConfigLoader {
                         sources.optionalText(SIDECAR_PROMPT_ANALYZE_USER).orElse(original.analyzeUserIntro())),
                 flags.httpMode(),
                 sources.bool(SIDECAR_SUPERVISED),
-                sources.optionalText(SIDECAR_WORKER_ID));
+                sources.optionalText(SIDECAR_WORKER_ID),
+                sources.integer(SIDECAR_METRICS_MAX_MODELS),
+                sources.integer(SIDECAR_SUPERVISOR_RESTARTS));
         requireBudgetFits(config, sources, Runtime.getRuntime().maxMemory());
         return config;
     }

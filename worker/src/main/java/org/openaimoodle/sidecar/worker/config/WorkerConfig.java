@@ -76,6 +76,10 @@ import org.openaimoodle.sidecar.worker.openai.ModelAliases;
  * @param supervised           {@code SIDECAR_SUPERVISED=1}: started by the supervisor (no log timestamps,
  *                             stdin EOF means the supervisor is gone)
  * @param workerId             {@code SIDECAR_WORKER_ID}: the id the supervisor gave this worker, if any
+ * @param metricsMaxModels     {@code SIDECAR_METRICS_MAX_MODELS} (default 20, 1 to 1000): distinct model labels
+ *                             of {@code sidecar_tokens_total} at most
+ * @param supervisorRestarts   {@code SIDECAR_SUPERVISOR_RESTARTS} (default 0): the supervisor's restarts of the
+ *                             worker before this one, for {@code sidecar_worker_restarts_total}
  */
 public record WorkerConfig(
         Optional<String> apiKey,
@@ -114,7 +118,9 @@ public record WorkerConfig(
         Prompts prompts,
         boolean httpMode,
         boolean supervised,
-        Optional<String> workerId) {
+        Optional<String> workerId,
+        int metricsMaxModels,
+        int supervisorRestarts) {
 
     /** @return the masker for this configuration's secrets: API key, token, base URL and Redis URL credentials */
     public SecretMasker secretMasker() {

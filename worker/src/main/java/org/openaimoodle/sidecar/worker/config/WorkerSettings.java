@@ -73,6 +73,8 @@ public final class WorkerSettings {
     public static final Setting SIDECAR_USAGE_SPOOL_MAX_BYTES = TABLE.add(Setting.integer(
             "SIDECAR_USAGE_SPOOL_MAX_BYTES", 16_777_216, 65_536, 1_073_741_824,
             "stdio mode: bytes of usage records the spool beside the store holds until a worker imports them"));
+    public static final Setting SIDECAR_METRICS_MAX_MODELS = TABLE.add(Setting.integer("SIDECAR_METRICS_MAX_MODELS",
+            20, 1, 1000, "HTTP mode: distinct model labels in /metrics at most; later models count as other"));
     public static final Setting SIDECAR_PROMPT_CHAT_SYSTEM = TABLE.add(Setting.text("SIDECAR_PROMPT_CHAT_SYSTEM",
             null, "chat's system prompt").shownAs("the original"));
     public static final Setting SIDECAR_PROMPT_SUMMARIZE_SYSTEM = TABLE.add(Setting.text(
@@ -85,6 +87,7 @@ public final class WorkerSettings {
     public static final Setting SIDECAR_SUPERVISED = TABLE.add(Setting.bool("SIDECAR_SUPERVISED", false,
             "set to 1 by the supervisor: no log timestamps, stdin EOF means the supervisor is gone").shownAs("unset"));
     public static final Setting SIDECAR_WORKER_ID = TABLE.add(SharedSettings.SIDECAR_WORKER_ID);
+    public static final Setting SIDECAR_SUPERVISOR_RESTARTS = TABLE.add(SharedSettings.SIDECAR_SUPERVISOR_RESTARTS);
 
     /** Every worker setting, in order. */
     public static final List<Setting> ALL = TABLE.rows();

@@ -9,6 +9,8 @@ import org.openaimoodle.sidecar.worker.action.ActionService;
 import org.openaimoodle.sidecar.worker.config.WorkerConfig;
 import org.openaimoodle.sidecar.worker.memory.MemoryBudget;
 import org.openaimoodle.sidecar.worker.memory.QuietHeapRelease;
+import org.openaimoodle.sidecar.worker.metrics.LabelValues;
+import org.openaimoodle.sidecar.worker.metrics.PrometheusMetrics;
 import org.openaimoodle.sidecar.worker.upstream.HelidonTransport;
 import org.openaimoodle.sidecar.worker.upstream.UpstreamTransport;
 import org.slf4j.Logger;
@@ -37,20 +39,34 @@ public final class HttpMode {
     }
 
     /**
+     * @param config             the configuration (known actions, the model label bound, the supervisor's restarts)
+     * @param usageWriteFailures usage records not stored so far
+     * @return HTTP mode's metrics, this process's start time included; only HTTP mode loads the Prometheus client
+     */
+    public static PrometheusMetrics metrics(WorkerConfig config, java.util.function.LongSupplier usageWriteFailures) {
+        java.time.Instant started = ProcessHandle.current().info().startInstant().orElseGet(java.time.Instant::now);
+        return new PrometheusMetrics(new LabelValues(config.cacheActions(), config.metricsMaxModels()),
+                config.supervisorRestarts(), started, usageWriteFailures);
+    }
+
+    /**
      * Starts the server and returns once it listens; the process then lives until SIGTERM or stdin EOF.
      *
      * @param config    the configuration
      * @param service   the actions behind /ai
      * @param transport the transport {@code service} uses, warmed up in the background
+     * @param metrics   what {@code GET /metrics} shows; it counts the requests in flight from here on
      * @return the bound port
      * @throws PortUnavailableException when the server cannot listen on the configured host and port
      */
-    public static int start(WorkerConfig config, ActionService service, UpstreamTransport transport) {
+    public static int start(WorkerConfig config, ActionService service, UpstreamTransport transport,
+                            PrometheusMetrics metrics) {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
         RequestGate gate = new RequestGate(config.maxConcurrentRequests(),
                 MemoryBudget.ofHeapPercent(config.memoryBudgetPercent()));
-        WebServer server = server(config, service, gate).start();
+        metrics.countInFlight(gate::inFlight);
+        WebServer server = server(config, service, gate, metrics).start();
         if (!server.isRunning()) {
             // Helidon logs the bind failure and returns a server that is not running (port -1) instead of
             // throwing; without this check the process would log "listening on ...:-1" and exit 0.
@@ -69,12 +85,13 @@ public final class HttpMode {
         return server.port();
     }
 
-    private static WebServer server(WorkerConfig config, ActionService service, RequestGate gate) {
+    private static WebServer server(WorkerConfig config, ActionService service, RequestGate gate,
+                                    PrometheusMetrics metrics) {
         WebServerConfig.Builder server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
                 .shutdownHook(false); // ours drains first, then stops the server
-        return configure(server, config, service, gate).build();
+        return configure(server, config, service, gate, metrics).build();
     }
 
     /**
@@ -82,9 +99,15 @@ public final class HttpMode {
      *
      * @return the same builder
      */
-    @SuppressWarnings("removal") // validateRequestHostHeader: see below
     static WebServerConfig.Builder configure(WebServerConfig.Builder server, WorkerConfig config,
                                              ActionService service, RequestGate gate) {
+        return configure(server, config, service, gate, metrics(config, () -> 0));
+    }
+
+    @SuppressWarnings("removal") // validateRequestHostHeader: see below
+    private static WebServerConfig.Builder configure(WebServerConfig.Builder server, WorkerConfig config,
+                                                     ActionService service, RequestGate gate,
+                                                     PrometheusMetrics metrics) {
         Http1Config http1 = Http1Config.builder()
                 .addReceiveListener(ConnectionGuard.receiveListener())
                 .addSendListener(ConnectionGuard.sendListener())
@@ -97,6 +120,6 @@ public final class HttpMode {
                 .protocolsDiscoverServices(false) // the guard is the only connection selector (see there)
                 .addConnectionSelector(guard)
                 .maxTcpConnections(config.maxConnections() + ACCEPT_RESERVE)
-                .routing(routing -> HttpRoutes.routing(routing, config, service, gate));
+                .routing(routing -> HttpRoutes.routing(routing, config, service, gate, metrics));
     }
 }

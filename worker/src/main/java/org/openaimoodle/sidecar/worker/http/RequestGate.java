@@ -63,9 +63,9 @@ public final class RequestGate {
         return admitted.sum();
     }
 
-    /** @return how many admitted requests are in flight now */
+    /** @return requests admitted and not yet left (what {@code sidecar_in_flight_requests} shows) */
     public int inFlight() {
-        return limit - permits.availablePermits();
+        return Math.max(0, limit - permits.availablePermits());
     }
 
     /** Ends an admitted request. */

@@ -10,6 +10,7 @@ import org.openaimoodle.sidecar.worker.cache.ReplyCache;
 import org.openaimoodle.sidecar.worker.cache.ReplyCodec;
 import org.openaimoodle.sidecar.worker.cache.Served;
 import org.openaimoodle.sidecar.worker.config.WorkerConfig;
+import org.openaimoodle.sidecar.worker.metrics.Metrics;
 import org.openaimoodle.sidecar.worker.upstream.UpstreamException;
 
 /** {@link CostControl} of one HTTP worker: buckets and cache in this process (no Redis). */
@@ -32,20 +33,28 @@ public final class LocalCostControl implements CostControl {
      *         from the usage store's records of the last limit window
      */
     public static CostControl of(WorkerConfig config) {
+        return of(config, Metrics.NONE);
+    }
+
+    /** @return as {@link #of(WorkerConfig)}, counting refusals and cache lookups in {@code metrics} */
+    public static CostControl of(WorkerConfig config, Metrics metrics) {
         UsageLimits limits = new UsageLimits(config.limitUserRequests(), config.limitUserTokens(),
-                config.limitSiteRequests(), config.limitSiteTokens(), TimeMeter.SYSTEM_NANOTIME);
+                config.limitSiteRequests(), config.limitSiteTokens(), TimeMeter.SYSTEM_NANOTIME, metrics);
         LimitReplay.replay(limits, config.usageDb()); // limits survive a restart: what earlier runs served counts
-        ReplyCache cache = replyCache(config);
+        ReplyCache cache = replyCache(config, metrics);
         if (!limits.any() && cache == null) {
             return NONE;
         }
         return new LocalCostControl(limits, cache, Set.copyOf(config.cacheActions()));
     }
 
-    /** @return this node's reply cache as configured, on this heap; null when SIDECAR_CACHE_TTL is 0 */
-    public static ReplyCache replyCache(WorkerConfig config) {
+    /**
+     * @param metrics where lookups are counted
+     * @return this node's reply cache as configured, on this heap; null when SIDECAR_CACHE_TTL is 0
+     */
+    public static ReplyCache replyCache(WorkerConfig config, Metrics metrics) {
         return config.cacheTtl().isZero() ? null : new ReplyCache(config.cacheTtl(), config.cacheMaxEntries(),
-                Runtime.getRuntime().maxMemory() / 100 * CACHE_HEAP_PERCENT);
+                Runtime.getRuntime().maxMemory() / 100 * CACHE_HEAP_PERCENT, metrics);
     }
 
     @Override

@@ -10,6 +10,8 @@ import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.EstimationProbe;
 import io.github.bucket4j.TimeMeter;
+import org.openaimoodle.sidecar.worker.metrics.Metrics;
+import org.openaimoodle.sidecar.worker.metrics.Metrics.Limit;
 
 /**
  * The four usage limits of one node ({@code SIDECAR_LIMIT_USER_REQUESTS}, {@code …_USER_TOKENS},
@@ -37,6 +39,7 @@ public final class UsageLimits {
     private Bucket siteRequestBucket; // replaced once by replay(), before the first request
     private Bucket siteTokenBucket;
     private final Cache<String, UserBuckets> users;
+    private final Metrics metrics;
 
     private record UserBuckets(Bucket requests, Bucket tokens) {
     }
@@ -106,7 +109,21 @@ public final class UsageLimits {
      */
     public UsageLimits(Optional<LimitSpec> userRequests, Optional<LimitSpec> userTokens,
                        Optional<LimitSpec> siteRequests, Optional<LimitSpec> siteTokens, TimeMeter clock) {
-        this(userRequests, userTokens, siteRequests, siteTokens, clock, LOCAL);
+        this(userRequests, userTokens, siteRequests, siteTokens, clock, LOCAL, Metrics.NONE);
+    }
+
+    /**
+     * @param userRequests requests per user, or empty
+     * @param userTokens   tokens per user, or empty
+     * @param siteRequests requests of all users together, or empty
+     * @param siteTokens   tokens of all users together, or empty
+     * @param clock        the local buckets' clock
+     * @param metrics      where refusals are counted, by their limit
+     */
+    public UsageLimits(Optional<LimitSpec> userRequests, Optional<LimitSpec> userTokens,
+                       Optional<LimitSpec> siteRequests, Optional<LimitSpec> siteTokens, TimeMeter clock,
+                       Metrics metrics) {
+        this(userRequests, userTokens, siteRequests, siteTokens, clock, LOCAL, metrics);
     }
 
     /**
@@ -116,11 +133,13 @@ public final class UsageLimits {
      * @param siteTokens   tokens of all users together, or empty
      * @param clock        the local buckets' clock
      * @param buckets      where the buckets live
+     * @param metrics      where refusals are counted, by their limit
      */
     public UsageLimits(Optional<LimitSpec> userRequests, Optional<LimitSpec> userTokens,
                        Optional<LimitSpec> siteRequests, Optional<LimitSpec> siteTokens, TimeMeter clock,
-                       Buckets buckets) {
+                       Buckets buckets, Metrics metrics) {
         this.buckets = buckets;
+        this.metrics = metrics;
         this.userRequests = userRequests;
         this.userTokens = userTokens;
         this.siteRequests = siteRequests;
@@ -222,8 +241,8 @@ public final class UsageLimits {
     public void requireTokens(String user) throws QuotaExceeded {
         UserBuckets mine = mine(user);
         requireTokensLeft(mine == null ? null : mine.tokens(),
-                () -> "your tokens (" + userTokens.orElseThrow().shown() + ")");
-        requireTokensLeft(siteTokenBucket, () -> "the site's tokens (" + siteTokens.orElseThrow().shown() + ")");
+                Limit.USER_TOKENS, () -> "your tokens (" + userTokens.orElseThrow().shown() + ")");
+        requireTokensLeft(siteTokenBucket, Limit.SITE_TOKENS, () -> "the site's tokens (" + siteTokens.orElseThrow().shown() + ")");
     }
 
     /**
@@ -235,9 +254,9 @@ public final class UsageLimits {
     public void takeRequests(String user) throws QuotaExceeded {
         UserBuckets mine = mine(user);
         Bucket myRequests = mine == null ? null : mine.requests();
-        take(myRequests, () -> "your requests (" + userRequests.orElseThrow().shown() + ")");
+        take(myRequests, Limit.USER_REQUESTS, () -> "your requests (" + userRequests.orElseThrow().shown() + ")");
         try {
-            take(siteRequestBucket, () -> "the site's requests (" + siteRequests.orElseThrow().shown() + ")");
+            take(siteRequestBucket, Limit.SITE_REQUESTS, () -> "the site's requests (" + siteRequests.orElseThrow().shown() + ")");
         } catch (QuotaExceeded e) {
             if (myRequests != null) {
                 myRequests.addTokens(1); // this request was not served: give the user's one back
@@ -286,23 +305,25 @@ public final class UsageLimits {
         return buckets.bucket(name, spec, clock);
     }
 
-    private static void requireTokensLeft(Bucket bucket, java.util.function.Supplier<String> which)
+    private void requireTokensLeft(Bucket bucket, Limit limit, java.util.function.Supplier<String> which)
             throws QuotaExceeded {
         if (bucket == null) {
             return;
         }
         EstimationProbe probe = bucket.estimateAbilityToConsume(1);
         if (!probe.canBeConsumed()) {
+            metrics.limitRefused(limit);
             throw new QuotaExceeded(which.get(), Duration.ofNanos(probe.getNanosToWaitForRefill()));
         }
     }
 
-    private static void take(Bucket bucket, java.util.function.Supplier<String> which) throws QuotaExceeded {
+    private void take(Bucket bucket, Limit limit, java.util.function.Supplier<String> which) throws QuotaExceeded {
         if (bucket == null) {
             return;
         }
         ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
         if (!probe.isConsumed()) {
+            metrics.limitRefused(limit);
             throw new QuotaExceeded(which.get(), Duration.ofNanos(probe.getNanosToWaitForRefill()));
         }
     }

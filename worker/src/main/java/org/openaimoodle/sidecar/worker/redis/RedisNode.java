@@ -8,6 +8,7 @@ import org.openaimoodle.sidecar.worker.cache.ReplyCache;
 import org.openaimoodle.sidecar.worker.config.WorkerConfig;
 import org.openaimoodle.sidecar.worker.limits.CostControl;
 import org.openaimoodle.sidecar.worker.limits.LocalCostControl;
+import org.openaimoodle.sidecar.worker.metrics.Metrics;
 import org.openaimoodle.sidecar.worker.limits.UsageLimits;
 import org.openaimoodle.sidecar.worker.usage.UsageRecorder;
 
@@ -41,12 +42,16 @@ public final class RedisNode {
         return current;
     }
 
-    /** @return the limits and cache on Redis; {@link CostControl#NONE} when neither is configured */
-    public CostControl costControl() {
+    /**
+     * @param metrics where limit refusals and this node's cache lookups are counted (a reply fetched from Redis
+     *                counts as a miss of this node's own cache)
+     * @return the limits and cache on Redis; {@link CostControl#NONE} when neither is configured
+     */
+    public CostControl costControl(Metrics metrics) {
         UsageLimits limits = new UsageLimits(config.limitUserRequests(), config.limitUserTokens(),
                 config.limitSiteRequests(), config.limitSiteTokens(), TimeMeter.SYSTEM_MILLISECONDS,
-                new RedisBuckets(redis, config.redisPrefix()));
-        ReplyCache local = LocalCostControl.replyCache(config);
+                new RedisBuckets(redis, config.redisPrefix()), metrics);
+        ReplyCache local = LocalCostControl.replyCache(config, metrics);
         if (!limits.any() && local == null) {
             return CostControl.NONE;
         }

@@ -70,6 +70,12 @@ final class RedisUsageWriter implements UsageRecorder {
         return droppedRecords.get();
     }
 
+    /** @return records not stored: dropped because the queue was full (a failed write is retried, not dropped) */
+    @Override
+    public long unstoredRecords() {
+        return droppedRecords.get();
+    }
+
     private void run() {
         List<UsageRecord> batch = new ArrayList<>(MAX_BATCH);
         boolean end = false;

@@ -12,6 +12,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.openaimoodle.sidecar.common.SecretMasker;
 import org.openaimoodle.sidecar.worker.json.Json;
 import org.openaimoodle.sidecar.worker.memory.MemoryBudget;
+import org.openaimoodle.sidecar.worker.metrics.Metrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +35,7 @@ public final class ChatCompletionsClient {
     private final String model;
     private final RetryPolicy policy;
     private final SecretMasker masker;
+    private final Metrics metrics;
 
     /**
      * @param transport how bytes travel (it holds the connect timeout and the answer size bound)
@@ -44,6 +46,17 @@ public final class ChatCompletionsClient {
      */
     public ChatCompletionsClient(UpstreamTransport transport, URI uri, String apiKey, String model,
                                  RetryPolicy policy) {
+        this(transport, uri, apiKey, model, policy, Metrics.NONE);
+    }
+
+    /**
+     * As above, counting every attempt in {@code metrics}.
+     *
+     * @param metrics where each attempt's outcome is counted
+     */
+    public ChatCompletionsClient(UpstreamTransport transport, URI uri, String apiKey, String model,
+                                 RetryPolicy policy, Metrics metrics) {
+        this.metrics = metrics;
         this.transport = transport;
         this.uri = uri;
         this.modelsUri = ChatCompletionsUrl.models(uri);
@@ -125,6 +138,7 @@ public final class ChatCompletionsClient {
             }
             try {
                 TransportResponse response = attempt.send(remaining);
+                metrics.upstreamAttempt(Metrics.Attempt.ofStatus(response.status()));
                 if (response.ok() || !RetryPolicy.retryableStatus(response.status())) {
                     return response;
                 }
@@ -132,11 +146,13 @@ public final class ChatCompletionsClient {
                 hint = RetryPolicy.serverHint(response.header("retry-after-ms"), response.header("retry-after"),
                         Instant.now());
             } catch (ReplyTooLargeException e) {
+                metrics.upstreamAttempt(Metrics.Attempt.TOO_LARGE);
                 // Asking again would fetch the same oversized answer.
                 throw new UpstreamException(UpstreamException.Kind.ERROR, "the AI service sent an answer larger "
                         + "than " + e.limit() + " bytes (SIDECAR_MAX_UPSTREAM_REPLY_BYTES); lower MAX_TOKENS or "
                         + "raise the limit", tries);
             } catch (MemoryBudget.Exhausted e) {
+                metrics.upstreamAttempt(Metrics.Attempt.NO_MEMORY);
                 // The answer is there, the room for it is not: a retry would fetch (and pay for) it again.
                 throw new UpstreamException(UpstreamException.Kind.BUSY, "the sidecar has no memory left for the "
                         + "AI service's answer right now (SIDECAR_MEMORY_BUDGET_PERCENT); retry in a moment", tries);
@@ -144,6 +160,8 @@ public final class ChatCompletionsClient {
                 // Whatever broke once the deadline had passed (a read timeout, a connect cut short, a socket
                 // closed at the deadline) is the deadline's doing; earlier, a connection failure is retried.
                 failure = deadline.remaining().isZero() ? timeout(deadline, tries) : unreachable(e, tries);
+                metrics.upstreamAttempt(failure.kind() == UpstreamException.Kind.TIMEOUT ? Metrics.Attempt.TIMEOUT
+                        : Metrics.Attempt.UNREACHABLE);
             }
             Optional<Duration> delay = policy.delayBeforeRetry(tries - 1, hint, deadline.remaining(),
                     ThreadLocalRandom.current().nextDouble());

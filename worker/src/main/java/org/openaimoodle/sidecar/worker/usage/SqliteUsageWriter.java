@@ -85,7 +85,7 @@ public final class SqliteUsageWriter implements UsageRecorder {
         }
     }
 
-    /** @return records that reached the writer but could not be stored (for the metrics issue) */
+    /** @return records that reached the writer but could not be stored */
     public long failedRecords() {
         return failedRecords.get();
     }
@@ -93,6 +93,11 @@ public final class SqliteUsageWriter implements UsageRecorder {
     /** @return records dropped because the queue was full */
     public long droppedRecords() {
         return droppedRecords.get();
+    }
+
+    @Override
+    public long unstoredRecords() {
+        return failedRecords.get() + droppedRecords.get();
     }
 
     private void run() {

@@ -18,6 +18,11 @@ public interface UsageRecorder {
     /** @param record one answered request; dropped (and counted) when it cannot be kept */
     void record(UsageRecord record);
 
+    /** @return records handed to {@link #record} that were not stored: failed or dropped ({@code /metrics}) */
+    default long unstoredRecords() {
+        return 0;
+    }
+
     /**
      * Writes what is pending, waiting at most {@code bound}, then stops.
      *

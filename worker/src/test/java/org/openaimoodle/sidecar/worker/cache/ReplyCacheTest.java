@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
+import org.openaimoodle.sidecar.worker.metrics.Metrics;
+import org.openaimoodle.sidecar.worker.metrics.RecordingMetrics;
 import org.openaimoodle.sidecar.worker.upstream.UpstreamException;
 
 class ReplyCacheTest {
@@ -94,6 +96,36 @@ class ReplyCacheTest {
             assertEquals(1, calls.get());
             assertEquals(19, cached);
         }
+    }
+
+    @Test
+    void lookupsAreCountedAsMissHitAndCoalesced() throws Exception {
+        RecordingMetrics metrics = new RecordingMetrics();
+        ReplyCache counted = new ReplyCache(Duration.ofHours(1), 100, 1_000_000, metrics);
+        CountDownLatch release = new CountDownLatch(1);
+        Call<Text> slow = () -> {
+            calls.incrementAndGet();
+            await(release);
+            return new Text("shared");
+        };
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Served<Text>>> replies = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                replies.add(pool.submit(() -> counted.get(KEY, slow, reply -> true)));
+            }
+            while (metrics.counted.size() < 4) { // all four looked up while the call is held
+                Thread.onSpinWait();
+            }
+            release.countDown();
+            for (Future<Served<Text>> reply : replies) {
+                reply.get(10, TimeUnit.SECONDS);
+            }
+        }
+        counted.get(KEY, call("not called"), reply -> true);
+        assertEquals(1, metrics.count(Metrics.CacheLookup.MISS));
+        assertEquals(3, metrics.count(Metrics.CacheLookup.COALESCED));
+        assertEquals(1, metrics.count(Metrics.CacheLookup.HIT));
+        assertEquals(1, calls.get());
     }
 
     @Test

@@ -20,8 +20,9 @@ import org.openaimoodle.sidecar.testkit.TestKeys;
 
 /**
  * stdio mode answers one request per process, so limits and the cache mean nothing there: with every limit set it
- * serves two requests of one user against a limit of one, and never loads Bucket4j or Caffeine (cold start), nor
- * the Redis client when SIDECAR_REDIS_URL is set (nothing listens at that URL: stdio must not even try it).
+ * serves two requests of one user against a limit of one, and never loads Bucket4j, Caffeine or the Prometheus
+ * client (cold start), nor the Redis client when SIDECAR_REDIS_URL is set (nothing listens at that URL: stdio must
+ * not even try it).
  */
 class StdioWithoutCostControlIT {
     @TempDir
@@ -52,5 +53,7 @@ class StdioWithoutCostControlIT {
         assertFalse(loaded.contains("org.openaimoodle.sidecar.worker.limits.LocalCostControl"));
         assertFalse(loaded.contains("redis.clients."), "stdio mode loaded the Redis client");
         assertFalse(loaded.contains("org.openaimoodle.sidecar.worker.redis."), "stdio mode loaded the Redis node");
+        assertFalse(loaded.contains("io.prometheus"), "stdio mode loaded the Prometheus client");
+        assertFalse(loaded.contains("org.openaimoodle.sidecar.worker.metrics.PrometheusMetrics"));
     }
 }

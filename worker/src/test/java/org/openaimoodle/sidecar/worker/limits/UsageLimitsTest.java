@@ -9,6 +9,8 @@ import java.util.Optional;
 
 import io.github.bucket4j.TimeMeter;
 import org.junit.jupiter.api.Test;
+import org.openaimoodle.sidecar.worker.metrics.Metrics;
+import org.openaimoodle.sidecar.worker.metrics.RecordingMetrics;
 
 /** The bucket arithmetic on a fake clock: no sleeps. */
 class UsageLimitsTest {
@@ -74,6 +76,23 @@ class UsageLimitsTest {
         limits.charge("7", 0);
         limits.charge("7", -1); // unknown usage charges nothing
         limits.admit("7");
+    }
+
+    @Test
+    void eachRefusalIsCountedUnderTheLimitThatRefused() throws Exception {
+        RecordingMetrics metrics = new RecordingMetrics();
+        UsageLimits limits = new UsageLimits(spec("1/1h"), spec("10/1h"), spec("2/1h"), spec(null), clock,
+                metrics);
+        limits.admit("a");
+        assertThrows(QuotaExceeded.class, () -> limits.admit("a"));
+        limits.admit("b");
+        assertThrows(QuotaExceeded.class, () -> limits.admit("c")); // the site's two are used
+        clock.advance(Duration.ofHours(1));
+        limits.admit("d");
+        limits.charge("d", 50); // overdraws d's 10 tokens
+        assertThrows(QuotaExceeded.class, () -> limits.admit("d"));
+        assertEquals(java.util.List.of(Metrics.Limit.USER_REQUESTS, Metrics.Limit.SITE_REQUESTS,
+                Metrics.Limit.USER_TOKENS), metrics.counted);
     }
 
     @Test
