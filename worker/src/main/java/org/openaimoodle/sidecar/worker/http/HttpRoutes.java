@@ -24,7 +24,7 @@ public final class HttpRoutes {
                                               RequestGate gate) {
         Intake intake = new Intake(gate, config.maxBodyBytes(), config.token());
         return routing
-                .addFilter(new RequestHygiene(new LocalHosts(config.host(), config.allowedHosts())))
+                .addFilter(new RequestHygiene(new LocalHosts(config.host(), config.allowedHosts()), gate))
                 .register(new HealthEndpoint(gate, config.workerId()))
                 .register(new AiEndpoint(service, intake))
                 .register(new OpenAiEndpoint(intake, service.client(), service.costs(),
