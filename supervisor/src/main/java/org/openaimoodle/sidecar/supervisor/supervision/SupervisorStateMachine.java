@@ -227,9 +227,8 @@ public final class SupervisorStateMachine {
         if (reason == StopReason.SHUTDOWN) {
             return exit(0, exited + "; supervisor stopping");
         }
-        if (state == SupervisorState.STARTING) {
-            endReplacement(Replacement.Outcome.FAILED, "new worker exited with code " + code + " before it was healthy");
-        }
+        // An adopted new worker (its predecessor died while it started) that exits never got healthy.
+        endReplacement(Replacement.Outcome.FAILED, "new worker exited with code " + code + " before it was healthy");
         if (code == ExitCodes.CONFIG) {
             return exit(ExitCodes.CONFIG, exited + " (configuration error, see its message above); not restarting "
                     + "it: fix the configuration, then start again");
