@@ -43,7 +43,9 @@ sidecar_jvm_opts() {
             # RSS target (a larger cap only raised the peak); virtual threads keep platform stacks few.
             # C1 only: C2's start-up CPU bought no throughput or latency that wrk could tell apart.
             # Measured side by side: BENCHMARKS.md, "What mattered".
-            defaults="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms8m -Xmx128m -Xss512k"
+            # An OutOfMemoryError ends the worker (exit 3) so that the supervisor starts a fresh one at
+            # once, instead of a worker limping on with threads that died half-way.
+            defaults="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms8m -Xmx128m -Xss512k -XX:+ExitOnOutOfMemoryError"
             custom=${SIDECAR_WORKER_JAVA_OPTS:-}
             module=worker
             ;;
