@@ -29,8 +29,19 @@ final class WorkerLifecycle {
     private static final Duration ORPHAN_DRAIN = Duration.ofSeconds(1);
     /** The stdin line that starts a handover. */
     static final String HANDOVER = "handover";
-    /** A connection idle this long is closed during a handover; one idle for less may be carrying a request. */
-    static final Duration HANDOVER_IDLE_GRACE = Duration.ofMillis(100);
+    /**
+     * A connection idle this long is closed during a handover. Closing an idle keep-alive connection races with a
+     * client that is just sending on it (it sees the close instead of an answer); clients that use a connection
+     * again soon after an answer get theirs with {@code Connection: close} instead, so the longer this grace, the
+     * rarer the race. (curl, which the Moodle plugin uses, retries a request on a reused connection that closed.)
+     */
+    static final Duration HANDOVER_IDLE_GRACE = Duration.ofSeconds(1);
+    /**
+     * No request and no connection for this long ends a handover. Not at once: a connection the listener accepted
+     * just before it closed may still wait for a thread to serve it, and is not counted until it has one; stopping
+     * the server then would cut its request.
+     */
+    static final Duration HANDOVER_QUIET = Duration.ofMillis(300);
     private static final int MAX_COMMAND_LINE = 64;
 
     private final RequestGate gate;
@@ -111,7 +122,9 @@ final class WorkerLifecycle {
         if (stopped || handover != null) {
             return;
         }
-        handover = Thread.ofPlatform().name("handover").start(this::handOver);
+        // Not a daemon (the stdin watcher that starts it is one): once the listener's thread ends, this thread is
+        // what keeps the JVM from shutting down (and its shutdown hooks from closing the upstream client) mid-drain.
+        handover = Thread.ofPlatform().daemon(false).name("handover").start(this::handOver);
     }
 
     /** See the class comment; ends the process. */
@@ -128,8 +141,17 @@ final class WorkerLifecycle {
                 + "waiting up to {} ms", closed ? "listener closed" : "listener NOT closed (new connections are "
                 + "answered once, then closed)", gate.inFlight(), connections.openConnections(), drainBudget.toMillis());
         long deadline = System.nanoTime() + drainBudget.toNanos();
-        while (System.nanoTime() - deadline < 0 && (gate.inFlight() > 0 || connections.openConnections() > 0)) {
+        long quietSince = 0;
+        while (System.nanoTime() - deadline < 0) {
             connections.closeIdle(HANDOVER_IDLE_GRACE);
+            boolean quiet = gate.inFlight() == 0 && connections.openConnections() == 0;
+            if (!quiet) {
+                quietSince = 0;
+            } else if (quietSince == 0) {
+                quietSince = System.nanoTime();
+            } else if (System.nanoTime() - quietSince >= HANDOVER_QUIET.toNanos()) {
+                break;
+            }
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
@@ -140,7 +162,9 @@ final class WorkerLifecycle {
             LOG.warn("handover: drain budget used up with {} requests in flight and {} connections open; stopping",
                     gate.inFlight(), connections.openConnections());
         }
-        stopServer.run();
+        if (!closed) {
+            stopServer.run();
+        }
         LOG.info("handed over; exiting");
         LogSetup.flush(); // queued log lines first: halt skips the shutdown hooks
         Runtime.getRuntime().halt(0);
