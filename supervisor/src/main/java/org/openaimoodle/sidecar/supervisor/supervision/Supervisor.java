@@ -455,6 +455,8 @@ public final class Supervisor {
                     + Math.max(1, machine.backoffRemaining().toMillis() / 100) / 10.0 + " s");
         } else if (state == SupervisorState.STARTING && lastProbe != null && !portTaken && !lastProbe.healthy()) {
             message = "waiting for " + config.healthUrl();
+        } else if (state == SupervisorState.REPLACING && candidate != null) {
+            message = join(message, "replacing it: new worker pid " + candidate.pid() + " starting beside it");
         } else if (state == SupervisorState.STOPPING) {
             message = join(message, machine.stopReason().map(reason -> "stopping the worker ("
                     + reason.name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")").orElse(""));
