@@ -150,6 +150,13 @@ class OperationsIT {
         Thread.sleep(1_000);
         Matcher idle = RSS.matcher(statusJson());
         assertTrue(idle.find());
+        long unguarded = sidecar.worker().orElseThrow().pid();
+        Files.writeString(config, "SIDECAR_WORKER_MAX_RSS: lots\n");
+        ProcessRun.Finished refused = sidecar.sidecarctl("reload");
+        // sidecarctl reads the file itself first: a supervisor setting it cannot read is exit 78, like every command.
+        assertEquals(78, refused.exitCode(), refused.toString());
+        assertTrue(refused.output().contains("configuration error: SIDECAR_WORKER_MAX_RSS"), refused.toString());
+        assertEquals(Optional.of(unguarded), sidecar.healthyWorkerPid(), "a refused reload touches no worker");
         long limit = Long.parseLong(idle.group(1)) + (12L << 20);
         System.out.println("idle worker rss " + (Long.parseLong(idle.group(1)) >> 20) + " MB; limit " + (limit >> 20) + " MB");
         Files.writeString(config, "SIDECAR_WORKER_MAX_RSS: " + limit + "\n");
