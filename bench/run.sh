@@ -6,6 +6,7 @@
 #   bench/run.sh --no-build   reuse the jars and AOT caches already in */target
 #   BENCH_DURATION=3 bench/run.sh   seconds per wrk run (default 8)
 #   BENCH_FIRST_EVENT_PAIRS=50 bench/run.sh   streams per side in the first-event figure (default 200)
+#   BENCH_ONLY=operations bench/run.sh --no-build   figure 6 alone; prints its figures, keeps BENCHMARKS.md
 #
 # Needs wrk, nginx, hyperfine, jq, node and npm (installed from Debian when missing and run as root)
 # and a JDK >= 21 (25 for the AOT caches). The peer, Portkey's AI gateway, is installed with npm ci at
@@ -35,6 +36,8 @@ build=yes
 . "$root/bench/figures.sh"
 # shellcheck source=bench/startup.sh
 . "$root/bench/startup.sh"
+# shellcheck source=bench/operations.sh
+. "$root/bench/operations.sh"
 
 trap cleanup EXIT
 set -E
@@ -78,11 +81,18 @@ for role in worker-http worker-stdio supervisor; do
 done
 
 start_nginx
+if [ "${BENCH_ONLY:-}" = operations ]; then
+    figure_operations
+    grep '^ops\.' "$results"
+    kill "$watchdog" 2>/dev/null || true
+    exit 0
+fi
 figure_added_latency
 figure_in_flight
 figure_footprint_and_recovery
 figure_stdio
 figure_first_event
+figure_operations
 startup_measures
 where_it_goes
 

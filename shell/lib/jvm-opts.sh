@@ -58,7 +58,9 @@ sidecar_jvm_opts() {
             # After a burst, QuietHeapRelease runs one full collection once the worker is quiet; these
             # let that collection give the heap back at once and down to what is live plus 40 %
             # (defaults: 70 %, and only a part per collection), so RSS returns near its idle level.
-            defaults="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms8m -Xmx128m -Xss512k"
+            # An OutOfMemoryError ends the worker (exit 3) so that the supervisor starts a fresh one at
+            # once, instead of a worker limping on with threads that died half-way.
+            defaults="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms8m -Xmx128m -Xss512k -XX:+ExitOnOutOfMemoryError"
             defaults="$defaults -XX:-ShrinkHeapInSteps -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40"
             custom=${SIDECAR_WORKER_JAVA_OPTS:-}
             module=worker

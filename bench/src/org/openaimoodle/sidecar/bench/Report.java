@@ -65,6 +65,7 @@ public final class Report {
         md.append(figures.recovery());
         md.append(figures.stdio());
         md.append(figures.firstEvent());
+        md.append(new OperationsSection(results).markdown());
         md.append(new StartupSection(results).markdown());
         return md.toString();
     }

@@ -5,6 +5,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 import org.openaimoodle.sidecar.common.ConfigException;
 import org.openaimoodle.sidecar.common.ExitCodes;
@@ -25,6 +29,9 @@ import sun.misc.Signal;
 @Command(name = "run", description = {"Runs the supervisor in the foreground; SIGTERM or SIGINT stops it gracefully.",
         "Exit 0 after a clean stop, 1 when a supervisor already runs (its pid is named), 78 on a configuration error."})
 final class RunCommand extends SidecarctlSubcommand {
+    /** The supervisor's loop takes a restart within a quarter second; the client waits up to 3 s for the reply. */
+    private static final java.time.Duration REPLY_WITHIN = java.time.Duration.ofSeconds(2);
+
     @Override
     public Integer call() throws IOException {
         LocalSidecar sidecar = sidecar();
@@ -57,7 +64,7 @@ final class RunCommand extends SidecarctlSubcommand {
             log.line("supervisor", "supervisor pid " + ProcessHandle.current().pid() + " starting; " + where
                     + "; health " + config.healthUrl());
             Supervisor supervisor = new Supervisor(config, keeper, log, workerEnvironment(config));
-            serveControl(keeper, supervisor, log);
+            serveControl(keeper, supervisor, log, () -> sidecar().config());
             // Handling the signals ourselves (not a shutdown hook) lets a graceful stop exit 0, not 143.
             Signal.handle(new Signal("TERM"), signal -> supervisor.requestStop());
             Signal.handle(new Signal("INT"), signal -> supervisor.requestStop());
@@ -67,9 +74,10 @@ final class RunCommand extends SidecarctlSubcommand {
         }
     }
 
-    private static void serveControl(RunDirectoryKeeper keeper, Supervisor supervisor, LogSink log) {
+    private static void serveControl(RunDirectoryKeeper keeper, Supervisor supervisor, LogSink log,
+            Supplier<SupervisorConfig> reread) {
         try {
-            keeper.serve(command -> answer(command, supervisor, log));
+            keeper.serve(command -> answer(command, supervisor, log, reread));
         } catch (IOException e) {
             // Typically a path longer than a Unix socket allows (about 100 bytes).
             throw new ConfigException("SIDECAR_RUN_DIR: cannot create the control socket in " + keeper.path()
@@ -85,14 +93,35 @@ final class RunCommand extends SidecarctlSubcommand {
         return environment;
     }
 
-    private static Map<String, Object> answer(ControlCommand command, Supervisor supervisor, LogSink log) {
+    private static Map<String, Object> answer(ControlCommand command, Supervisor supervisor, LogSink log,
+            Supplier<SupervisorConfig> reread) {
         Map<String, Object> reply = new LinkedHashMap<>();
         reply.put("ok", true);
         switch (command) {
             case STATUS -> reply.putAll(supervisor.status().toJson());
-            case RESTART -> {
-                log.line("supervisor", "restart requested over the control socket");
-                supervisor.requestRestart();
+            case RESTART, RELOAD -> {
+                log.line("supervisor", command.wireName() + " requested over the control socket");
+                SupervisorConfig reloaded = null;
+                if (command == ControlCommand.RELOAD) {
+                    try {
+                        reloaded = reread.get();
+                    } catch (ConfigException e) {
+                        log.line("supervisor", "reload refused, the worker keeps running: configuration error: "
+                                + e.getMessage());
+                        return Map.of("ok", false, "error", "configuration error: " + e.getMessage()
+                                + "; the worker keeps running");
+                    }
+                }
+                try {
+                    long id = supervisor.requestRestart(reloaded).get(REPLY_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
+                    if (id >= 0) {
+                        reply.put("replacement_id", id);
+                    }
+                } catch (ExecutionException e) {
+                    return Map.of("ok", false, "error", e.getCause().getMessage());
+                } catch (TimeoutException | InterruptedException e) {
+                    reply.put("pending", true); // queued; the supervisor acts on it
+                }
             }
             case STOP -> {
                 log.line("supervisor", "stop requested over the control socket");

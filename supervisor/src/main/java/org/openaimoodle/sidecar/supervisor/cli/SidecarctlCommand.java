@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
         scope = CommandLine.ScopeType.INHERIT,
         versionProvider = VersionCommand.Provider.class,
         description = "Runs and manages the openai-moodle-sidecar supervisor and its worker.",
-        subcommands = {RunCommand.class, StartCommand.class, StopCommand.class, RestartCommand.class,
+        subcommands = {RunCommand.class, StartCommand.class, StopCommand.class, RestartCommand.class, ReloadCommand.class,
                 StatusCommand.class, CheckCommand.class, LogsCommand.class, ReopenLogsCommand.class, UsageCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Settings: environment variables (SIDECAR_PORT, SIDECAR_LOG_FILE, ...)",
@@ -48,7 +48,7 @@ public final class SidecarctlCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: try run, start, stop, "
-                + "restart, status, check, logs, reopen-logs or version (sidecarctl --help lists them)");
+                + "restart, reload, status, check, logs, reopen-logs or version (sidecarctl --help lists them)");
     }
 
     /**

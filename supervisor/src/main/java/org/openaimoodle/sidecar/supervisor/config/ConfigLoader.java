@@ -53,6 +53,8 @@ public final class ConfigLoader {
                 backoffInitial,
                 backoffMax,
                 sources.duration(SIDECAR_BACKOFF_RESET),
+                sources.parsed(SIDECAR_WORKER_MAX_RSS, () -> parseBytes(sources.text(SIDECAR_WORKER_MAX_RSS)),
+                        "a size in bytes with an optional k, m or g suffix (e.g. 512m), or 0 for no limit"),
                 workerCommand(sources.list(SIDECAR_WORKER_COMMAND), environment),
                 sources.optionalText(OPENAI_API_KEY),
                 sources.optionalText(SIDECAR_TOKEN),
@@ -68,6 +70,22 @@ public final class ConfigLoader {
                 }, RedisAddress.EXPECTED),
                 sources.text(SIDECAR_REDIS_PREFIX),
                 sources.configFile());
+    }
+
+    /** {@code 512m} to 536870912: a number with an optional k, m or g suffix (powers of 1024). */
+    static long parseBytes(String text) {
+        String value = text.trim().toLowerCase(java.util.Locale.ROOT);
+        long unit = 1;
+        char last = value.isEmpty() ? ' ' : value.charAt(value.length() - 1);
+        if (last == 'k' || last == 'm' || last == 'g') {
+            unit = last == 'k' ? 1L << 10 : last == 'm' ? 1L << 20 : 1L << 30;
+            value = value.substring(0, value.length() - 1);
+        }
+        long number = Long.parseLong(value);
+        if (number < 0 || number > (1L << 50) / unit) {
+            throw new IllegalArgumentException("out of range: " + text);
+        }
+        return number * unit;
     }
 
     private static List<String> workerCommand(List<String> configured, Map<String, String> environment) {

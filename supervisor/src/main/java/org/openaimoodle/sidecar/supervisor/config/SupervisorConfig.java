@@ -38,6 +38,8 @@ import org.openaimoodle.sidecar.common.SharedSettings;
  * @param backoffMax     {@code SIDECAR_BACKOFF_MAX}, default 30 s: the longest restart delay
  * @param backoffReset   {@code SIDECAR_BACKOFF_RESET}, default 60 s: a worker healthy this long resets
  *                       the delay to its initial value
+ * @param workerMaxRssBytes {@code SIDECAR_WORKER_MAX_RSS}, default 512 MiB: a RUNNING worker above this resident
+ *                       memory on two probes in a row is replaced the zero-downtime way; 0 turns the guard off
  * @param workerCommand  {@code SIDECAR_WORKER_COMMAND} (whitespace-separated), default
  *                       {@code $SIDECAR_LAUNCHER_DIR/openai-moodle-sidecar --http-mode}; empty when
  *                       neither is known
@@ -66,6 +68,7 @@ public record SupervisorConfig(
         Duration backoffInitial,
         Duration backoffMax,
         Duration backoffReset,
+        long workerMaxRssBytes,
         List<String> workerCommand,
         Optional<String> apiKey,
         Optional<String> token,

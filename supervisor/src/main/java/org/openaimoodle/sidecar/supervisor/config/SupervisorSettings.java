@@ -39,6 +39,8 @@ public final class SupervisorSettings {
             SHORTEST, LONGEST, "longest restart delay"));
     public static final Setting SIDECAR_BACKOFF_RESET = TABLE.add(Setting.duration("SIDECAR_BACKOFF_RESET", "60",
             SHORTEST, LONGEST, "health after which the delay starts again at the initial one"));
+    public static final Setting SIDECAR_WORKER_MAX_RSS = TABLE.add(Setting.text("SIDECAR_WORKER_MAX_RSS", "512m",
+            "worker resident memory above which it is replaced (two probes in a row); 0 off"));
     public static final Setting SIDECAR_WORKER_COMMAND = TABLE.add(Setting.words("SIDECAR_WORKER_COMMAND", null,
             "the worker command").shownAs("<launcher dir>/openai-moodle-sidecar --http-mode"));
     public static final Setting SIDECAR_USAGE_DB = TABLE.add(SharedSettings.SIDECAR_USAGE_DB);

@@ -10,6 +10,8 @@ public enum ControlCommand {
     STATUS("status"),
     /** Replace the worker now. */
     RESTART("restart"),
+    /** Re-read the configuration file, then replace the worker the way {@link #RESTART} does. */
+    RELOAD("reload"),
     /** Stop the worker, then the supervisor. */
     STOP("stop"),
     /** Reopen the log file (logrotate's {@code postrotate}). */

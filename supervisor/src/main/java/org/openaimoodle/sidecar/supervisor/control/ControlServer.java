@@ -22,7 +22,7 @@ import java.util.function.Function;
 /**
  * The supervisor's control socket: a Unix domain socket in the run directory, mode 0600, so only the
  * owner can control the supervisor. Protocol: the client sends one JSON line
- * {@code {"command":"status|restart|stop|reopen-logs"}}, the server answers one JSON line with
+ * {@code {"command":"status|restart|reload|stop|reopen-logs"}}, the server answers one JSON line with
  * {@code "ok":true|false} and then closes the connection.
  */
 public final class ControlServer implements AutoCloseable {

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 
 import org.openaimoodle.sidecar.supervisor.supervision.ExitReason;
+import org.openaimoodle.sidecar.supervisor.supervision.Replacement;
 import org.openaimoodle.sidecar.supervisor.supervision.SupervisorState;
 import org.openaimoodle.sidecar.supervisor.supervision.WorkerExit;
 
@@ -27,10 +28,19 @@ import org.openaimoodle.sidecar.supervisor.supervision.WorkerExit;
  * @param lastExit      how the last worker ended, or null
  * @param logFile       the log file in use
  * @param message       a short human explanation (e.g. why it is BACKOFF), may be empty
+ * @param replacement   the latest zero-downtime replacement (restart, reload, memory guard), or null
  */
 public record StatusReport(Presence presence, SupervisorState state, Long supervisorPid, Long workerPid,
         String workerId, int restarts, long uptimeSeconds, Boolean healthOk, long healthMillis, boolean portTaken,
-        Long workerRssKb, WorkerExit lastExit, String logFile, String message) {
+        Long workerRssKb, WorkerExit lastExit, String logFile, String message, Replacement replacement) {
+
+    /** A report without a replacement. */
+    public StatusReport(Presence presence, SupervisorState state, Long supervisorPid, Long workerPid,
+            String workerId, int restarts, long uptimeSeconds, Boolean healthOk, long healthMillis, boolean portTaken,
+            Long workerRssKb, WorkerExit lastExit, String logFile, String message) {
+        this(presence, state, supervisorPid, workerPid, workerId, restarts, uptimeSeconds, healthOk, healthMillis,
+                portTaken, workerRssKb, lastExit, logFile, message, null);
+    }
 
     /** Who the report comes from. */
     public enum Presence {
@@ -57,17 +67,20 @@ public record StatusReport(Presence presence, SupervisorState state, Long superv
     /** This report with the worker's resident memory measured now. */
     public StatusReport withWorkerRssKb(Long rssKb) {
         return new StatusReport(presence, state, supervisorPid, workerPid, workerId, restarts, uptimeSeconds, healthOk,
-                healthMillis, portTaken, rssKb, lastExit, logFile, message);
+                healthMillis, portTaken, rssKb, lastExit, logFile, message, replacement);
     }
 
     /** Whether the supervisor reports a RUNNING (healthy) worker. */
     public boolean running() {
-        return presence == Presence.ANSWERED && state == SupervisorState.RUNNING;
+        return presence == Presence.ANSWERED && state != null && state.shown() == SupervisorState.RUNNING;
     }
 
-    /** The state's name as shown: one of {@link SupervisorState}, or UNKNOWN when the supervisor does not answer. */
+    /**
+     * The state's name as shown: supervisord's ({@link SupervisorState#shown()}: REPLACING is RUNNING, the old
+     * worker serves), or UNKNOWN when the supervisor does not answer.
+     */
     public String stateName() {
-        return state == null ? "UNKNOWN" : state.name();
+        return state == null ? "UNKNOWN" : state.shown().name();
     }
 
     /** The fields of {@code status --json} (snake_case, as the README's "Commands and exit codes" lists them). */
@@ -83,9 +96,11 @@ public record StatusReport(Presence presence, SupervisorState state, Long superv
         json.put("health_ms", healthMillis);
         json.put("port_taken", portTaken);
         json.put("worker_rss_kb", workerRssKb);
+        json.put("worker_rss_bytes", workerRssKb == null ? null : workerRssKb * 1024);
         json.put("last_exit", lastExit == null ? null : lastExitJson(lastExit));
         json.put("log_file", logFile);
         json.put("message", message);
+        json.put("replacement", replacement == null ? null : replacementJson(replacement));
         return json;
     }
 
@@ -100,7 +115,26 @@ public record StatusReport(Presence presence, SupervisorState state, Long superv
                 asInt(json.get("restarts")), asLong0(json.get("uptime_s")), (Boolean) json.get("health_ok"),
                 asLong0(json.get("health_ms")), Boolean.TRUE.equals(json.get("port_taken")),
                 asLong(json.get("worker_rss_kb")), lastExitFromJson(json.get("last_exit")),
-                (String) json.get("log_file"), json.get("message") == null ? "" : (String) json.get("message"));
+                (String) json.get("log_file"), json.get("message") == null ? "" : (String) json.get("message"),
+                replacementFromJson(json.get("replacement")));
+    }
+
+    private static Map<String, Object> replacementJson(Replacement replacement) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("id", replacement.id());
+        json.put("outcome", replacement.outcome().shownName());
+        json.put("reason", replacement.reason().shownName());
+        json.put("message", replacement.message());
+        return json;
+    }
+
+    private static Replacement replacementFromJson(Object value) {
+        if (!(value instanceof Map<?, ?> json)) {
+            return null;
+        }
+        return new Replacement(asLong0(json.get("id")),
+                Replacement.Outcome.valueOf(String.valueOf(json.get("outcome")).toUpperCase(Locale.ROOT)),
+                ExitReason.ofShownName(String.valueOf(json.get("reason"))), String.valueOf(json.get("message")));
     }
 
     private static Map<String, Object> lastExitJson(WorkerExit exit) {

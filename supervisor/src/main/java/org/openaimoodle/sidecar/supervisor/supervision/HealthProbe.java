@@ -38,11 +38,24 @@ public final class HealthProbe {
         /** No answer, a timeout, or an answer other than 200. */
         UNHEALTHY,
         /** A 200 without our worker's id: another process holds the port. */
-        PORT_TAKEN
+        PORT_TAKEN,
+        /**
+         * A 200 from another worker of this supervisor: during a replacement two share the port, and the
+         * kernel gives each connection to one of them.
+         */
+        OTHER_WORKER
     }
 
-    /** The outcome of one probe, how long it took, and a short description. */
-    public record Result(Outcome outcome, long latencyMillis, String detail) {
+    /**
+     * The outcome of one probe, how long it took, and a short description.
+     *
+     * @param answeredBy the worker id in the answer, or null
+     */
+    public record Result(Outcome outcome, long latencyMillis, String detail, String answeredBy) {
+        public Result(Outcome outcome, long latencyMillis, String detail) {
+            this(outcome, latencyMillis, detail, null);
+        }
+
         /** Whether our worker answered 200. */
         public boolean healthy() {
             return outcome == Outcome.HEALTHY;
@@ -72,6 +85,17 @@ public final class HealthProbe {
      *                         any 200 is from another process)
      */
     public Result probe(String expectedWorkerId) {
+        return probe(expectedWorkerId, java.util.Set.of());
+    }
+
+    /**
+     * Probes once; never throws.
+     *
+     * @param expectedWorkerId the id of the worker we expect, or null
+     * @param otherWorkerIds   ids of this supervisor's other workers on the port (a replacement): their answer
+     *                         is {@link Outcome#OTHER_WORKER}, not a foreign process
+     */
+    public Result probe(String expectedWorkerId, java.util.Collection<String> otherWorkerIds) {
         long started = System.nanoTime();
         long deadline = started + timeout.toNanos();
         try (Socket socket = new Socket()) {
@@ -87,10 +111,13 @@ public final class HealthProbe {
             if (parts.length < 2 || !parts[0].startsWith("HTTP/") || !parts[1].equals("200")) {
                 return new Result(Outcome.UNHEALTHY, latency, "/health answered '" + head.statusLine() + "'");
             }
-            if (expectedWorkerId == null || !expectedWorkerId.equals(head.workerId())) {
-                return new Result(Outcome.PORT_TAKEN, latency, portTakenMessage(host, port));
+            if (head.workerId() != null && otherWorkerIds.contains(head.workerId())) {
+                return new Result(Outcome.OTHER_WORKER, latency, "health ok " + latency + " ms", head.workerId());
             }
-            return new Result(Outcome.HEALTHY, latency, "health ok " + latency + " ms");
+            if (expectedWorkerId == null || !expectedWorkerId.equals(head.workerId())) {
+                return new Result(Outcome.PORT_TAKEN, latency, portTakenMessage(host, port), head.workerId());
+            }
+            return new Result(Outcome.HEALTHY, latency, "health ok " + latency + " ms", head.workerId());
         } catch (SocketTimeoutException e) {
             return new Result(Outcome.UNHEALTHY, elapsedMillis(started), "/health did not answer within "
                     + timeout.toMillis() + " ms");

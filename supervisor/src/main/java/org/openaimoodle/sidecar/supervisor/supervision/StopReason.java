@@ -6,6 +6,8 @@ public enum StopReason {
     RESTART(false, ExitReason.REQUESTED),
     /** SIGTERM/SIGINT to the supervisor or {@code sidecarctl stop}: SIGTERM (drain), then the supervisor exits. */
     SHUTDOWN(false, ExitReason.REQUESTED),
+    /** The memory guard, where a new worker cannot start beside the old one: SIGTERM (drain), then a new one at once. */
+    MEMORY(false, ExitReason.MEMORY),
     /** Health probes failed in a row: SIGKILL (a hung worker cannot drain), then a restart after backoff. */
     HUNG(true, ExitReason.HUNG),
     /** Not healthy within the start timeout: SIGKILL, then a restart after backoff. */

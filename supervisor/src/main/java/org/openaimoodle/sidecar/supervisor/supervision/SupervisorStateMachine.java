@@ -23,6 +23,15 @@ import org.openaimoodle.sidecar.supervisor.config.SupervisorConfig;
  * STARTING / RUNNING / STOPPING(HUNG, START_TIMEOUT) --worker exited--> BACKOFF --delay over--> STARTING
  * RUNNING for at least 10 s --worker exited unasked (a crash)--> STARTING at once
  * worker exited 78, or the worker command could not be launched: STOPPED, exit 78
+ *
+ * Zero-downtime replacement (restart, reload, memory guard; when the platform has SO_REUSEPORT):
+ * RUNNING --restart / 2 probes over SIDECAR_WORKER_MAX_RSS--> REPLACING (START_REPLACEMENT: a new worker beside the old)
+ * REPLACING --the new worker answers /health--> RUNNING (PROMOTE_REPLACEMENT: the old one hands over and drains)
+ * REPLACING --the new worker exits, cannot launch, or is not healthy within the start timeout--> RUNNING
+ *           (KILL_REPLACEMENT when it still runs; the old worker keeps serving; the replacement FAILED)
+ * REPLACING --the old worker exits--> STARTING with the new one (ADOPT_REPLACEMENT)
+ * REPLACING --stop--> STOPPING(SHUTDOWN) (the new worker is killed, the old one SIGTERMed)
+ * Without SO_REUSEPORT a restart stops the worker first, as above, and the memory guard is STOPPING(MEMORY).
  * </pre>
  */
 public final class SupervisorStateMachine {
@@ -36,9 +45,20 @@ public final class SupervisorStateMachine {
         TERMINATE_WORKER,
         /** SIGKILL the worker and all its descendants. */
         KILL_WORKER,
+        /** Launch a new worker beside the serving one (same port); report {@link #replacementExited} when it fails. */
+        START_REPLACEMENT,
+        /** SIGKILL the new worker, which did not become healthy; the old one keeps serving. */
+        KILL_REPLACEMENT,
+        /** The new worker is the worker now; the old one gets the handover line on stdin and drains. */
+        PROMOTE_REPLACEMENT,
+        /** The old worker exited while the new one was starting: the new one is the (STARTING) worker now. */
+        ADOPT_REPLACEMENT,
         /** The supervisor is done; exit with {@link #exitCode()}. */
         EXIT
     }
+
+    /** Probes over the memory limit in a row that make the guard replace the worker. */
+    static final int MEMORY_PROBES = 2;
 
     /**
      * While STARTING, probe often: the worker is RUNNING as soon as it answers. A refused connect costs
@@ -50,6 +70,7 @@ public final class SupervisorStateMachine {
     private final RestartBackoff backoff;
     private final LongSupplier nanoTime;
     private final Consumer<String> transitions;
+    private final boolean sideBySide;
 
     private SupervisorState state = SupervisorState.STOPPED;
     private StopReason stopReason; // only while STOPPING
@@ -63,6 +84,12 @@ public final class SupervisorStateMachine {
     private Integer lastWorkerExit;
     private ExitReason lastExitReason;
     private long lastExitAt;
+    private int probesOverMemory;
+    private long memoryGuardPausedUntil;
+    private long replacementStartedAt;
+    private long replacements;
+    private Replacement replacement; // the latest one, or null
+    private long maxRssBytes;
 
     /**
      * @param config      timings: health failures, start, stop and backoff settings
@@ -70,6 +97,17 @@ public final class SupervisorStateMachine {
      * @param transitions receives one readable line per state change, for the log
      */
     public SupervisorStateMachine(SupervisorConfig config, LongSupplier nanoTime, Consumer<String> transitions) {
+        this(config, nanoTime, transitions, false);
+    }
+
+    /**
+     * @param sideBySide whether a new worker can listen beside the old one ({@code SO_REUSEPORT}): then restarts
+     *                   and the memory guard replace the worker without a gap
+     */
+    public SupervisorStateMachine(SupervisorConfig config, LongSupplier nanoTime, Consumer<String> transitions,
+            boolean sideBySide) {
+        this.sideBySide = sideBySide;
+        this.maxRssBytes = config.workerMaxRssBytes();
         this.config = config;
         this.backoff = new RestartBackoff(config.backoffInitial(), config.backoffMax(), config.backoffReset());
         this.nanoTime = nanoTime;
@@ -87,7 +125,9 @@ public final class SupervisorStateMachine {
     public Action healthProbed(boolean healthy, String detail) {
         if (state == SupervisorState.STARTING && healthy) {
             failedProbes = 0;
+            probesOverMemory = 0;
             runningSince = now();
+            endReplacement(Replacement.Outcome.SUCCEEDED, "new worker healthy");
             return enter(SupervisorState.RUNNING, "worker healthy (" + detail + ")", Action.NONE);
         }
         if (state != SupervisorState.RUNNING) {
@@ -101,8 +141,82 @@ public final class SupervisorStateMachine {
                 + "); killing it");
     }
 
+    /** A probe answered by the new worker of a replacement (REPLACING). */
+    public Action replacementProbed(boolean healthy, String detail) {
+        if (state != SupervisorState.REPLACING || !healthy) {
+            return Action.NONE;
+        }
+        restarts++;
+        failedProbes = 0;
+        probesOverMemory = 0;
+        runningSince = now();
+        endReplacement(Replacement.Outcome.SUCCEEDED, "new worker healthy; the old one hands over");
+        return enter(SupervisorState.RUNNING, "new worker healthy (" + detail + "); the old worker hands over "
+                + "and drains", Action.PROMOTE_REPLACEMENT);
+    }
+
+    /**
+     * The new worker of a replacement exited ({@code code}), or could not be launched ({@code code} -1).
+     * The old worker keeps serving.
+     */
+    public Action replacementExited(int code, String detail) {
+        if (state != SupervisorState.REPLACING) {
+            return Action.NONE; // one we killed already
+        }
+        String why = code < 0 ? "new worker could not be launched: " + detail
+                : "new worker exited with code " + code + (code == ExitCodes.CONFIG
+                ? " (configuration error, see its message above)" : "") + " before it was healthy";
+        return failReplacement(why, Action.NONE);
+    }
+
+    /** A worker that handed over has exited: it is the last exit {@code status} shows. */
+    public void retiredExited(int code, ExitReason reason) {
+        lastWorkerExit = code;
+        lastExitReason = reason;
+        lastExitAt = now();
+    }
+
+    /**
+     * The worker's resident memory, measured after a probe of a RUNNING worker (null when unknown). Over
+     * {@code SIDECAR_WORKER_MAX_RSS} on {@value #MEMORY_PROBES} measurements in a row, the worker is replaced.
+     */
+    public Action memoryMeasured(Long rssBytes) {
+        if (state != SupervisorState.RUNNING || maxRssBytes <= 0 || rssBytes == null || rssBytes <= maxRssBytes) {
+            probesOverMemory = 0;
+            return Action.NONE;
+        }
+        if (++probesOverMemory < MEMORY_PROBES || now() - memoryGuardPausedUntil < 0) {
+            return Action.NONE;
+        }
+        probesOverMemory = 0;
+        String why = "worker uses " + rssBytes / (1 << 20) + " MB, over SIDECAR_WORKER_MAX_RSS ("
+                + maxRssBytes / (1 << 20) + " MB) on " + MEMORY_PROBES + " probes in a row";
+        if (sideBySide) {
+            return beginReplacement(ExitReason.MEMORY, why);
+        }
+        return stop(StopReason.MEMORY, why + "; stopping it");
+    }
+
+    /** Settings re-read by {@code reload} that the machine applies from now on (the memory guard's limit). */
+    public void reconfigured(SupervisorConfig fresh) {
+        maxRssBytes = fresh.workerMaxRssBytes();
+    }
+
     /** The worker process exited with {@code code} (128 + signal when killed by a signal). */
     public Action workerExited(int code) {
+        if (state == SupervisorState.REPLACING) {
+            // The old worker died while the new one starts: the new one is the worker now.
+            lastWorkerExit = code;
+            lastExitReason = ExitReason.CRASHED;
+            lastExitAt = now();
+            runningSince = -1;
+            restarts++;
+            long started = replacementStartedAt;
+            Action adopt = enter(SupervisorState.STARTING, "worker exited with code " + code
+                    + " during its replacement; the new worker takes over", Action.ADOPT_REPLACEMENT);
+            enteredAt = started; // its start timeout counts from its own start
+            return adopt;
+        }
         Duration healthyFor = uptime();
         runningSince = -1;
         StopReason reason = state == SupervisorState.STOPPING ? stopReason : null;
@@ -113,13 +227,16 @@ public final class SupervisorStateMachine {
         if (reason == StopReason.SHUTDOWN) {
             return exit(0, exited + "; supervisor stopping");
         }
+        // An adopted new worker (its predecessor died while it started) that exits never got healthy.
+        endReplacement(Replacement.Outcome.FAILED, "new worker exited with code " + code + " before it was healthy");
         if (code == ExitCodes.CONFIG) {
             return exit(ExitCodes.CONFIG, exited + " (configuration error, see its message above); not restarting "
                     + "it: fix the configuration, then start again");
         }
-        if (reason == StopReason.RESTART) {
+        if (reason == StopReason.RESTART || reason == StopReason.MEMORY) {
             restarts++;
-            return enter(SupervisorState.STARTING, exited + "; restarting it as requested", Action.START_WORKER);
+            return enter(SupervisorState.STARTING, exited + "; restarting it " + (reason == StopReason.MEMORY
+                    ? "(memory guard)" : "as requested"), Action.START_WORKER);
         }
         Duration delay = reason == null ? backoff.afterCrash(healthyFor) : backoff.nextDelay(healthyFor);
         if (delay.isZero()) {
@@ -139,6 +256,10 @@ public final class SupervisorStateMachine {
 
     /** Time passed: ends a backoff, or enforces the start and stop timeouts. */
     public Action tick() {
+        if (state == SupervisorState.REPLACING && now() - replacementStartedAt >= config.startTimeout().toNanos()) {
+            return failReplacement("new worker not healthy after " + seconds(config.startTimeout())
+                    + " s (SIDECAR_START_TIMEOUT); killing it", Action.KILL_REPLACEMENT);
+        }
         if (state == SupervisorState.BACKOFF && now() - backoffUntil >= 0) {
             restarts++;
             return enter(SupervisorState.STARTING, "restarting the worker (restart " + restarts + ")",
@@ -157,10 +278,16 @@ public final class SupervisorStateMachine {
         return Action.NONE;
     }
 
-    /** {@code sidecarctl restart}: replace the worker now, without backoff. */
+    /**
+     * {@code sidecarctl restart} or {@code reload}: replace the worker now, without backoff; a RUNNING worker
+     * beside its successor when the platform allows ({@link #replacement()} then tells how it went).
+     */
     public Action restartRequested() {
         return switch (state) {
-            case STARTING, RUNNING -> stop(StopReason.RESTART, "restart requested; stopping the worker");
+            case RUNNING -> sideBySide ? beginReplacement(ExitReason.REQUESTED, "restart requested")
+                    : stop(StopReason.RESTART, "restart requested; stopping the worker");
+            case REPLACING -> Action.NONE; // the replacement under way is the one asked for
+            case STARTING -> stop(StopReason.RESTART, "restart requested; stopping the worker");
             case BACKOFF -> {
                 restarts++;
                 yield enter(SupervisorState.STARTING, "restart requested; starting the worker now",
@@ -180,6 +307,11 @@ public final class SupervisorStateMachine {
     public Action stopRequested() {
         return switch (state) {
             case STARTING, RUNNING -> stop(StopReason.SHUTDOWN, "stop requested; stopping the worker");
+            case REPLACING -> {
+                endReplacement(Replacement.Outcome.FAILED, "stop requested");
+                yield stop(StopReason.SHUTDOWN, "stop requested during a replacement; killing the new worker, "
+                        + "stopping the old one");
+            }
             case BACKOFF -> exit(0, "stop requested; no worker running");
             case STOPPING -> {
                 stopReason = StopReason.SHUTDOWN; // a SIGKILL already sent or due stays as it is
@@ -202,10 +334,20 @@ public final class SupervisorStateMachine {
     /** How often to probe {@code /health} in this state; empty when there is nothing to probe. */
     public Optional<Duration> probeInterval() {
         return switch (state) {
-            case STARTING -> Optional.of(STARTING_PROBE_INTERVAL);
+            case STARTING, REPLACING -> Optional.of(STARTING_PROBE_INTERVAL);
             case RUNNING -> Optional.of(config.healthInterval());
             default -> Optional.empty();
         };
+    }
+
+    /** The latest zero-downtime replacement, if any. */
+    public Optional<Replacement> replacement() {
+        return Optional.ofNullable(replacement);
+    }
+
+    /** Whether restarts replace the worker beside its successor ({@code SO_REUSEPORT}). */
+    public boolean sideBySide() {
+        return sideBySide;
     }
 
     /** Workers started after the first one. */
@@ -232,6 +374,32 @@ public final class SupervisorStateMachine {
     /** The supervisor's exit code once {@link Action#EXIT} was returned. */
     public int exitCode() {
         return exitCode;
+    }
+
+    private Action beginReplacement(ExitReason reason, String why) {
+        replacementStartedAt = now();
+        replacement = new Replacement(++replacements, Replacement.Outcome.PENDING, reason, "new worker starting");
+        SupervisorState serving = state;
+        Action start = enter(SupervisorState.REPLACING, why + "; starting a new worker beside the old one",
+                Action.START_REPLACEMENT);
+        if (serving == SupervisorState.RUNNING) {
+            enteredAt = replacementStartedAt;
+        }
+        return start;
+    }
+
+    private Action failReplacement(String why, Action action) {
+        endReplacement(Replacement.Outcome.FAILED, why);
+        if (replacement != null && replacement.reason() == ExitReason.MEMORY) {
+            memoryGuardPausedUntil = now() + config.backoffMax().toNanos(); // no start loop with a broken worker
+        }
+        return enter(SupervisorState.RUNNING, why + "; the old worker keeps serving", action);
+    }
+
+    private void endReplacement(Replacement.Outcome outcome, String why) {
+        if (replacement != null && replacement.outcome() == Replacement.Outcome.PENDING) {
+            replacement = replacement.ended(outcome, why);
+        }
     }
 
     private Action stop(StopReason reason, String why) {

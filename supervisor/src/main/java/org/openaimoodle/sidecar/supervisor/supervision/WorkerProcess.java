@@ -61,6 +61,25 @@ public final class WorkerProcess {
         return process.toHandle();
     }
 
+    /**
+     * Tells the worker that a new one listens beside it: it closes its listener, finishes its requests (answering
+     * those on open connections with {@code Connection: close}) and exits; no request is refused. The line goes
+     * over its stdin, the pipe only this supervisor holds (docs/internals.md).
+     *
+     * @return false when the pipe is closed (the worker is gone, or never read it): SIGTERM it instead
+     */
+    public boolean handOver() {
+        descendantsAtTerminate.addAll(process.descendants().toList());
+        try {
+            OutputStream stdin = process.getOutputStream();
+            stdin.write("handover\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            stdin.flush();
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** SIGTERM to the worker: it drains its in-flight requests and exits. */
     public void terminate() {
         // Remember its children now: once the worker is gone they are re-parented and no longer its descendants.

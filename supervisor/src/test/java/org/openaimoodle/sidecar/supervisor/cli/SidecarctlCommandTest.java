@@ -14,7 +14,7 @@ import picocli.CommandLine;
 class SidecarctlCommandTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"run", "start", "stop", "restart", "status", "check", "logs", "reopen-logs", "version"})
+    @ValueSource(strings = {"run", "start", "stop", "restart", "reload", "status", "check", "logs", "reopen-logs", "version"})
     void everyCommandAnswersHelpWithItsUsageAndExitZero(String command) {
         CommandLine commandLine = SidecarctlCommand.commandLine();
         StringWriter out = new StringWriter();

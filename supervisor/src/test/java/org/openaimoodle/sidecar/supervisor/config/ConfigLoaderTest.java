@@ -110,6 +110,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void workerMaxRssIsASizeWithAnOptionalSuffixAndZeroTurnsTheGuardOff() {
+        assertEquals(512L << 20, ConfigLoader.load(Map.of(), Map.of()).workerMaxRssBytes());
+        assertEquals(300L << 10, ConfigLoader.load(Map.of(), Map.of("SIDECAR_WORKER_MAX_RSS", "300k")).workerMaxRssBytes());
+        assertEquals(2L << 30, ConfigLoader.load(Map.of(), Map.of("SIDECAR_WORKER_MAX_RSS", "2G")).workerMaxRssBytes());
+        assertEquals(123_456, ConfigLoader.load(Map.of(), Map.of("SIDECAR_WORKER_MAX_RSS", "123456")).workerMaxRssBytes());
+        assertEquals(0, ConfigLoader.load(Map.of(), Map.of("SIDECAR_WORKER_MAX_RSS", "0")).workerMaxRssBytes());
+        assertMessage(Map.of("SIDECAR_WORKER_MAX_RSS", "lots"), "SIDECAR_WORKER_MAX_RSS");
+        assertMessage(Map.of("SIDECAR_WORKER_MAX_RSS", "-5m"), "SIDECAR_WORKER_MAX_RSS");
+    }
+
+    @Test
     void theKeyIsNeverInTheConfigurationsText() {
         SupervisorConfig config = ConfigLoader.load(Map.of(), Map.of("OPENAI_API_KEY", TestKeys.API_KEY));
         assertFalse(config.toString().contains("FAKE"));

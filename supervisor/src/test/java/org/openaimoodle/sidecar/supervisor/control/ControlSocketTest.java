@@ -67,7 +67,7 @@ class ControlSocketTest {
                 "0123abcd", 2, 723, true, 12, false, 62_464L,
                 new WorkerExit(137, ExitReason.CRASHED, Duration.ofSeconds(42)), "/tmp/x.log", "");
         String wire = ControlJson.write(report.toJson());
-        assertTrue(wire.contains("\"worker_rss_kb\":62464,\"last_exit\":{\"code\":null,\"signal\":9,"
+        assertTrue(wire.contains("\"worker_rss_kb\":62464,\"worker_rss_bytes\":63963136,\"last_exit\":{\"code\":null,\"signal\":9,"
                 + "\"reason\":\"crashed\",\"seconds_ago\":42}"), wire);
         StatusReport back = StatusReport.fromJson(ControlJson.read(wire));
         assertEquals(report, back);
@@ -100,7 +100,7 @@ class ControlSocketTest {
             client.write(ByteBuffer.wrap("{\"command\":\"explode\"}\n".getBytes(StandardCharsets.UTF_8)));
             String reply = new String(Channels.newInputStream(client).readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(reply.contains("\"ok\":false"), reply);
-            assertTrue(reply.contains("expected status, restart, stop, reopen-logs"), reply);
+            assertTrue(reply.contains("expected status, restart, reload, stop, reopen-logs"), reply);
         }
     }
 

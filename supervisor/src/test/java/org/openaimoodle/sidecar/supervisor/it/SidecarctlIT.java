@@ -140,9 +140,11 @@ class SidecarctlIT {
         long second = sidecar.healthyWorkerPid().orElseThrow();
         assertTrue(second != first, "new pid expected, still " + first);
         assertTrue(restart.stdout().contains("RUNNING pid " + second), restart.toString());
-        assertTrue(ProcessHandle.of(first).filter(ProcessHandle::isAlive).isEmpty());
-        String json = sidecar.sidecarctl("status", "--json").stdout();
-        assertTrue(json.contains("\"reason\":\"requested\""), json);
+        // The old worker hands over once the new one is healthy, then exits by itself after its drain.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> ProcessHandle.of(first).filter(ProcessHandle::isAlive).isEmpty());
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> sidecar
+                .sidecarctl("status", "--json").stdout().contains("\"code\":0,\"signal\":null,\"reason\":\"requested\""));
     }
 
     @Test

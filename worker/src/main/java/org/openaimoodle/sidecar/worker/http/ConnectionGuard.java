@@ -120,6 +120,25 @@ final class ConnectionGuard implements ServerConnectionSelector {
         open.remove(connection);
     }
 
+    /**
+     * Closes every connection that has waited at least {@code minIdle} for its next request (a handover:
+     * their clients reconnect to the new worker). A connection idle for less may be about to carry a request.
+     *
+     * @return how many were closed
+     */
+    int closeIdle(Duration minIdle) {
+        long now = System.nanoTime();
+        int closed = 0;
+        for (GuardedConnection connection : open) {
+            long idle = connection.idleSince();
+            if (idle != 0 && now - idle >= minIdle.toNanos()) {
+                connection.closeSocket();
+                closed++;
+            }
+        }
+        return closed;
+    }
+
     /** @return the number of connections open now */
     int openConnections() {
         return open.size();

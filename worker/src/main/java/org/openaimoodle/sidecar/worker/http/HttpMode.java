@@ -1,5 +1,13 @@
 package org.openaimoodle.sidecar.worker.http;
 
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http1.Http1Config;
@@ -66,13 +74,19 @@ public final class HttpMode {
         RequestGate gate = new RequestGate(config.maxConcurrentRequests(),
                 MemoryBudget.ofHeapPercent(config.memoryBudgetPercent()));
         metrics.countInFlight(gate::inFlight);
-        WebServer server = server(config, service, gate, metrics).start();
+        AtomicReference<ConnectionGuard> guard = new AtomicReference<>();
+        boolean reusePort = config.supervised() && reusePortSupported();
+        WebServer server = server(config, service, gate, metrics, guard::set, reusePort).start();
         if (!server.isRunning()) {
             // Helidon logs the bind failure and returns a server that is not running (port -1) instead of
             // throwing; without this check the process would log "listening on ...:-1" and exit 0.
             throw new PortUnavailableException(config.host(), config.port());
         }
-        new WorkerLifecycle(gate, config.drainBudget(), server::stop).watch(config.supervised());
+        new WorkerLifecycle(gate, config.drainBudget(), server::stop, guard.get(), () -> closeListeners(server))
+                .watch(config.supervised());
+        if (config.supervised() && !reusePort) {
+            LOG.warn("SO_REUSEPORT is not supported here: a restart cannot start the new worker beside this one");
+        }
         QuietHeapRelease.start(gate::admittedSoFar, gate::inFlight);
         if (config.apiKey().isPresent() && transport instanceof HelidonTransport helidon) {
             Thread.ofVirtual().name("webclient-warm-up").start(helidon::warmUp);
@@ -86,12 +100,53 @@ public final class HttpMode {
     }
 
     private static WebServer server(WorkerConfig config, ActionService service, RequestGate gate,
-                                    PrometheusMetrics metrics) {
+                                    PrometheusMetrics metrics, Consumer<ConnectionGuard> guard, boolean reusePort) {
         WebServerConfig.Builder server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
                 .shutdownHook(false); // ours drains first, then stops the server
-        return configure(server, config, service, gate, metrics).build();
+        if (reusePort) {
+            // The supervisor starts a new worker on the same port beside this one before this one hands over
+            // (zero-downtime restart). Only a process of the same user can join the port (Linux).
+            server.putListenerSocketOption(StandardSocketOptions.SO_REUSEADDR, true)
+                    .putListenerSocketOption(StandardSocketOptions.SO_REUSEPORT, true);
+        }
+        return configure(server, config, service, gate, metrics, guard).build();
+    }
+
+    /** @return whether this platform lets two listening sockets share a port ({@code SO_REUSEPORT}) */
+    static boolean reusePortSupported() {
+        try (ServerSocketChannel channel = ServerSocketChannel.open()) {
+            return channel.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Closes the server's listening sockets and nothing else: open connections keep being served (a handover).
+     * Helidon 4.5 has no API for it ({@code stop()} also closes every connection), so this reaches its listeners'
+     * fields: {@code running} false first, so that its accept loop ends quietly instead of stopping the server.
+     *
+     * @return false when that is impossible (another Helidon version); the caller then keeps accepting
+     */
+    static boolean closeListeners(WebServer server) {
+        try {
+            Field listenersField = server.getClass().getDeclaredField("listeners");
+            listenersField.setAccessible(true);
+            for (Object listener : ((Map<?, ?>) listenersField.get(server)).values()) {
+                Field running = listener.getClass().getDeclaredField("running");
+                Field socket = listener.getClass().getDeclaredField("serverSocket");
+                running.setAccessible(true);
+                socket.setAccessible(true);
+                running.setBoolean(listener, false);
+                ((ServerSocketChannel) socket.get(listener)).close();
+            }
+            return true;
+        } catch (ReflectiveOperationException | IOException | RuntimeException e) {
+            LOG.warn("cannot close the listening socket alone: {}", e.toString());
+            return false;
+        }
     }
 
     /**
@@ -101,13 +156,17 @@ public final class HttpMode {
      */
     static WebServerConfig.Builder configure(WebServerConfig.Builder server, WorkerConfig config,
                                              ActionService service, RequestGate gate) {
-        return configure(server, config, service, gate, metrics(config, () -> 0));
+        return configure(server, config, service, gate, metrics(config, () -> 0), created -> { });
     }
 
+    /**
+     * As above, with the worker's own metrics; {@code guardUser} receives the connection guard (a handover closes its
+     * idle connections).
+     */
     @SuppressWarnings("removal") // validateRequestHostHeader: see below
-    private static WebServerConfig.Builder configure(WebServerConfig.Builder server, WorkerConfig config,
-                                                     ActionService service, RequestGate gate,
-                                                     PrometheusMetrics metrics) {
+    static WebServerConfig.Builder configure(WebServerConfig.Builder server, WorkerConfig config,
+                                             ActionService service, RequestGate gate, PrometheusMetrics metrics,
+                                             Consumer<ConnectionGuard> guardUser) {
         Http1Config http1 = Http1Config.builder()
                 .addReceiveListener(ConnectionGuard.receiveListener())
                 .addSendListener(ConnectionGuard.sendListener())
@@ -116,6 +175,7 @@ public final class HttpMode {
                 .build();
         ConnectionGuard guard = new ConnectionGuard(http1, config.maxConnections(), config.idleTimeout(),
                 config.headerTimeout());
+        guardUser.accept(guard);
         return server
                 .protocolsDiscoverServices(false) // the guard is the only connection selector (see there)
                 .addConnectionSelector(guard)

@@ -37,7 +37,7 @@ public final class HttpRoutes {
                                               RequestGate gate, PrometheusMetrics metrics) {
         Intake intake = new Intake(gate, config.maxBodyBytes(), config.token());
         return routing
-                .addFilter(new RequestHygiene(new LocalHosts(config.host(), config.allowedHosts())))
+                .addFilter(new RequestHygiene(new LocalHosts(config.host(), config.allowedHosts()), gate))
                 .register(new HealthEndpoint(gate, config.workerId()))
                 .register(new MetricsEndpoint(metrics))
                 .register(new AiEndpoint(service, intake))

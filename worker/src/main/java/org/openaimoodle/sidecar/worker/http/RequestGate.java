@@ -21,6 +21,7 @@ public final class RequestGate {
     private final MemoryBudget budget;
     private final LongAdder admitted = new LongAdder();
     private volatile boolean draining;
+    private volatile boolean handingOver;
 
     /** @param limit maximum number of requests in flight; the memory budget is unlimited (tests) */
     public RequestGate(int limit) {
@@ -71,6 +72,20 @@ public final class RequestGate {
     /** Ends an admitted request. */
     public void leave() {
         permits.release();
+    }
+
+    /**
+     * A new worker has taken over the port: requests are still admitted and answered normally, but every
+     * answer from now on closes its connection ({@code Connection: close}), so that clients reconnect to the
+     * new worker. Nothing is refused: a replacement must not fail a request (docs/internals.md).
+     */
+    public void handOver() {
+        handingOver = true;
+    }
+
+    /** @return true once {@link #handOver} has been called */
+    public boolean handingOver() {
+        return handingOver;
     }
 
     /** @return true once {@link #drain} has been called */

@@ -14,14 +14,21 @@ import org.openaimoodle.sidecar.worker.action.Reply;
 /**
  * The filter in front of every route. Refuses a foreign {@code Host} (403, see {@link LocalHosts}), and closes the
  * connection after the answer when it says {@code Connection: close} or when the request body was left unread.
+ * During a handover ({@link RequestGate#handOver}) every answer says {@code Connection: close}.
  * Helidon 4.5 does neither: after such an answer it keeps reading the socket, so the unread body was parsed as
  * the next request (request smuggling) and a client waiting for EOF waited for the idle timeout.
  */
 final class RequestHygiene implements Filter {
     private final LocalHosts hosts;
+    private final RequestGate gate;
 
-    RequestHygiene(LocalHosts hosts) {
+    /**
+     * @param hosts the Host values served
+     * @param gate  tells when the worker hands over to a new one: then every answer closes its connection
+     */
+    RequestHygiene(LocalHosts hosts, RequestGate gate) {
         this.hosts = hosts;
+        this.gate = gate;
     }
 
     @Override
@@ -32,6 +39,13 @@ final class RequestHygiene implements Filter {
                     "Host not allowed: send Host: 127.0.0.1 (or add this host name to SIDECAR_ALLOWED_HOSTS)")
                     .toJson());
         } else {
+            // During a handover (a new worker listens beside this one) the answer says the connection closes,
+            // however long it was in flight: the client's next request opens a connection to the new worker.
+            res.beforeSend(() -> {
+                if (gate.handingOver()) {
+                    res.header(HeaderValues.CONNECTION_CLOSE);
+                }
+            });
             if (bodyPresent) {
                 // An answer given without reading the body (a 404, a 405) announces the close that follows it.
                 res.beforeSend(() -> {
