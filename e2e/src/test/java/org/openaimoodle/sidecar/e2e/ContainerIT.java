@@ -174,9 +174,7 @@ class ContainerIT {
         @Test
         @Order(3)
         void pluginStdioPathAnswersOneJsonLineAsApachesUser() throws Exception {
-            Path link = images.moodle().root().resolve(PLUGIN_PATH.substring(1));
-            await("the plugin path, made once Moodle's setup filled the volume").atMost(Duration.ofSeconds(30))
-                    .until(() -> Files.isSymbolicLink(link));
+            awaitPluginPath();
             long started = System.nanoTime();
             ProcessRun.Finished stdio = run.inside("daemon:daemon", "/bin/sh", "-c",
                     "echo '{\"action\":\"chat\",\"content\":\"hi\"}' | timeout 30 " + PLUGIN_PATH + " 2>/dev/null");
@@ -194,9 +192,7 @@ class ContainerIT {
         @Test
         @Order(3)
         void pluginStdioPathUsesTheShippedAotCache() throws Exception {
-            Path link = images.moodle().root().resolve(PLUGIN_PATH.substring(1));
-            await("the plugin path, made once Moodle's setup filled the volume").atMost(Duration.ofSeconds(30))
-                    .until(() -> Files.isSymbolicLink(link));
+            awaitPluginPath();
             String request = "echo '{\"action\":\"chat\",\"content\":\"hi\"}' | ";
             ProcessRun.Finished logged = run.inside("daemon:daemon", "/bin/sh", "-c", request
                     + "SIDECAR_JAVA_OPTS=-Xlog:aot=info:stderr timeout 30 " + PLUGIN_PATH + " 2>&1 >/dev/null");
@@ -217,6 +213,12 @@ class ContainerIT {
             }
             figures.put("4 plugin path stdio round trip, median of 3 alternating, AOT cache on / off, Moodle image as "
                     + label(), median(with) + " ms / " + median(without) + " ms");
+        }
+
+        private void awaitPluginPath() {
+            Path link = images.moodle().root().resolve(PLUGIN_PATH.substring(1));
+            await("the plugin path, made once Moodle's setup filled the volume").atMost(Duration.ofSeconds(30))
+                    .until(() -> Files.isSymbolicLink(link));
         }
 
         @Test

@@ -55,11 +55,12 @@ final class RedisUsageWriter implements UsageRecorder {
 
     @Override
     public void close(Duration bound) {
-        if (!queue.offer(END)) {
-            droppedRecords.incrementAndGet();
-        }
+        long deadline = System.nanoTime() + bound.toNanos();
         try {
-            thread.join(bound);
+            // A full queue makes room as the writer works: wait for it within the bound (END is no record to drop).
+            if (queue.offer(END, bound.toNanos(), TimeUnit.NANOSECONDS)) {
+                thread.join(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
