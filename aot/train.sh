@@ -180,6 +180,7 @@ train_worker_http() {
                 [ -n "$line" ] && http "$port" POST /ai "$line" >/dev/null
             done < <(request_lines)
         done
+        http "$port" GET /metrics >/dev/null
         http "$port" GET /nowhere >/dev/null
     fi
     kill -TERM "$pid" 2>/dev/null

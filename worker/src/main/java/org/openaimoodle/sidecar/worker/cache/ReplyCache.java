@@ -61,7 +61,8 @@ public final class ReplyCache {
     /**
      * @param key the request's key
      * @param <V> the reply type
-     * @return the reply stored for {@code key}; empty when there is none or it is still on its way
+     * @return the reply stored for {@code key}, counted as a hit; empty (and not counted: {@link #get} counts what
+     *         follows) when there is none or it is still on its way
      */
     @SuppressWarnings("unchecked")
     public <V extends Sized> java.util.Optional<V> stored(CacheKey key) {
@@ -70,6 +71,7 @@ public final class ReplyCache {
         if (entry == null || !entry.isDone() || entry.isCompletedExceptionally()) {
             return java.util.Optional.empty();
         }
+        metrics.cacheLookup(Metrics.CacheLookup.HIT);
         return java.util.Optional.of((V) entry.join());
     }
 

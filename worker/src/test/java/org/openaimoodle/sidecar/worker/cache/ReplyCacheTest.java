@@ -126,6 +126,13 @@ class ReplyCacheTest {
         assertEquals(3, metrics.count(Metrics.CacheLookup.COALESCED));
         assertEquals(1, metrics.count(Metrics.CacheLookup.HIT));
         assertEquals(1, calls.get());
+        // The path of a request limited in tokens asks for a stored reply first: that is a hit too, and a key with
+        // nothing stored is counted by the get that follows, not twice.
+        assertTrue(counted.stored(KEY).isPresent());
+        assertEquals(2, metrics.count(Metrics.CacheLookup.HIT));
+        assertTrue(counted.stored(CacheKey.of("ai").text("analyze").build()).isEmpty());
+        assertEquals(2, metrics.count(Metrics.CacheLookup.HIT));
+        assertEquals(1, metrics.count(Metrics.CacheLookup.MISS));
     }
 
     @Test
