@@ -73,9 +73,10 @@ public interface CostControl {
      * The token half of {@link #admit}, for a request the cache cannot answer.
      *
      * @param user the identity
-     * @throws QuotaExceeded when a token limit has nothing left
+     * @throws QuotaExceeded     when a token limit has nothing left
+     * @throws UpstreamException when the limits cannot be checked and SIDECAR_LIMITS_FAIL_CLOSED asks to refuse
      */
-    default void requireTokens(String user) throws QuotaExceeded {
+    default void requireTokens(String user) throws QuotaExceeded, UpstreamException {
     }
 
     /** Gives back what {@link #admitRequests} took, for a request that was then refused by a token limit. */

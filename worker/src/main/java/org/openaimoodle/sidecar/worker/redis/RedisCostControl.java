@@ -61,6 +61,45 @@ final class RedisCostControl implements CostControl {
 
     @Override
     public void admit(String user) throws QuotaExceeded, UpstreamException {
+        atTheBuckets(() -> limits.admit(user));
+    }
+
+    /** The request limits alone: a reply this node's cache holds is then served without the token limits. */
+    @Override
+    public void admitRequests(String user) throws QuotaExceeded, UpstreamException {
+        atTheBuckets(() -> limits.takeRequests(user));
+    }
+
+    @Override
+    public void requireTokens(String user) throws QuotaExceeded, UpstreamException {
+        atTheBuckets(() -> limits.requireTokens(user));
+    }
+
+    @Override
+    public void refundRequests(String user) {
+        if (limits == null || outage.paused() || !takeTurn()) {
+            return;
+        }
+        try {
+            limits.refundRequests(user);
+        } catch (RuntimeException e) {
+            outage.failed("limits", e);
+        } finally {
+            turn.unlock();
+        }
+    }
+
+    /**
+     * A reply this node's own cache holds (the one in front of Redis): served to a user whose tokens are used up.
+     * A reply only Redis holds is looked up after the token limits, like a new one.
+     */
+    @Override
+    public <V extends ReplyCache.Sized> java.util.Optional<V> stored(CacheKey key) {
+        return cache == null ? java.util.Optional.empty() : cache.storedHere(key);
+    }
+
+    /** One step at the shared buckets, with this node's turn, failing open or closed like {@link #admit}. */
+    private void atTheBuckets(Step step) throws QuotaExceeded, UpstreamException {
         if (limits == null) {
             return;
         }
@@ -72,13 +111,18 @@ final class RedisCostControl implements CostControl {
             throw new UpstreamException(UpstreamException.Kind.BUSY, BUSY, 0);
         }
         try {
-            limits.admit(user);
+            step.run();
         } catch (RuntimeException e) {
             outage.failed("limits", e);
             refuseWhenClosed();
         } finally {
             turn.unlock();
         }
+    }
+
+    @FunctionalInterface
+    private interface Step {
+        void run() throws QuotaExceeded;
     }
 
     @Override

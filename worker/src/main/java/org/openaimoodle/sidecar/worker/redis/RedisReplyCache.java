@@ -66,6 +66,11 @@ final class RedisReplyCache {
         return fromRedis[0] ? new Served<>(served.value(), true) : served;
     }
 
+    /** @return the reply this node's own cache holds for {@code key}, complete, if any (Redis is not asked) */
+    <V extends ReplyCache.Sized> java.util.Optional<V> storedHere(CacheKey key) {
+        return local.stored(key);
+    }
+
     private <V> V lookUp(byte[] name, ReplyCodec<V> codec) {
         if (outage.paused()) {
             return null;

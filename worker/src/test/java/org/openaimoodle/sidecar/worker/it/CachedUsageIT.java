@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openaimoodle.sidecar.common.usage.UsageDatabase;
 import org.openaimoodle.sidecar.testkit.FakeUpstream;
+import org.openaimoodle.sidecar.testkit.RedisServerUnderTest;
 import org.openaimoodle.sidecar.testkit.TestKeys;
 import org.openaimoodle.sidecar.testkit.WorkerUnderTest;
 
@@ -108,6 +109,20 @@ class CachedUsageIT {
     void aCachedReplyIsServedWithTheTokensUsedUpAndRequestLimitsStillCountIt() throws Exception {
         start(Map.of("SIDECAR_LIMIT_USER_TOKENS", "15/1h", "SIDECAR_LIMIT_USER_REQUESTS", "3/1h",
                 "SIDECAR_CACHE_TTL", "1h"));
+        servesTheCachedReplyPastTheTokenLimit();
+    }
+
+    /** The same with the limits on a real redis-server (RedisCostControl): the node's cache answers past the tokens. */
+    @Test
+    void withRedisTooACachedReplyIsServedWithTheTokensUsedUp() throws Exception {
+        try (RedisServerUnderTest redis = RedisServerUnderTest.start(dir.resolve("redis"))) {
+            start(Map.of("SIDECAR_LIMIT_USER_TOKENS", "15/1h", "SIDECAR_LIMIT_USER_REQUESTS", "3/1h",
+                    "SIDECAR_CACHE_TTL", "1h", "SIDECAR_REDIS_URL", redis.url()));
+            servesTheCachedReplyPastTheTokenLimit();
+        }
+    }
+
+    private void servesTheCachedReplyPastTheTokenLimit() throws Exception {
         WorkerHttpIT.okReply(summarize("the nitrogen cycle", 1)); // request 1 of 3; 15 tokens: none left
         WorkerHttpIT.okReply(summarize("the nitrogen cycle", 1)); // request 2: from the cache, no tokens needed
         String refused = WorkerHttpIT.failure(summarize("the carbon cycle", 1), 200, "quota_exceeded")
