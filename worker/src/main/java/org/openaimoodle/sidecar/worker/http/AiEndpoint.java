@@ -43,7 +43,11 @@ final class AiEndpoint implements HttpService {
     }
 
     private void answer(ServerResponse res, long start, Outcome outcome, int status, Reply reply) {
-        JsonReplies.send(res, status, reply.toJson());
+        if (status == 503) {
+            JsonReplies.sendRetryLater(res, reply.toJson()); // no memory for the answer: a retry soon may fit
+        } else {
+            JsonReplies.send(res, status, reply.toJson());
+        }
         AccessLog.record("ai", outcome == null ? null : outcome.action(), outcome == null ? null : outcome.userId(),
                 outcome == null ? null : service.model(), reply.outcome(), status, (System.nanoTime() - start) / 1_000_000,
                 outcome == null ? Usage.UNKNOWN : outcome.usage(), outcome != null && outcome.cached());
