@@ -182,6 +182,7 @@ class HttpRoutesDirectTest {
         Answer noRoomForAnswer = ai(client, "{\"action\":\"chat\",\"content\":\"big answer\"}", JSON_AND_TOKEN);
         noRoomForAnswer.is(503, "unavailable");
         assertTrue(noRoomForAnswer.body().contains("the AI service's answer"), noRoomForAnswer.body());
+        assertEquals("1", noRoomForAnswer.headers().first(HeaderNames.RETRY_AFTER).orElseThrow());
         // everything was given back: a request that fits is served
         ai(client, CHAT, JSON_AND_TOKEN).is(200, null);
     }
