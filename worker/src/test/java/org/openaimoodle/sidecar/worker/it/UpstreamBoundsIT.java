@@ -114,8 +114,12 @@ class UpstreamBoundsIT {
             // The worker's own time per request (from its access lines) is what the deadline bounds. 200 TLS
             // handshakes started at once are CPU work that no interrupt cuts short, so under load on a shared
             // 2-core machine both get a wider margin than a single request; the client's adds its own queueing.
-            List<Long> durations = java.util.regex.Pattern.compile("code=upstream_timeout status=200 duration_ms=(\\d+)")
-                    .matcher(worker.log()).results().map(m -> Long.parseLong(m.group(1))).toList();
+            // The access lines are written asynchronously: wait for all 200 rather than read the log at once.
+            java.util.regex.Pattern line = java.util.regex.Pattern.compile(
+                    "code=upstream_timeout status=200 duration_ms=(\\d+)");
+            List<Long> durations = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> line.matcher(worker.log()).results().map(m -> Long.parseLong(m.group(1))).toList(),
+                            found -> found.size() >= 200);
             assertEquals(200, durations.size(), worker.log());
             long slowestInWorker = durations.stream().mapToLong(Long::longValue).max().orElseThrow();
             assertTrue(slowestInWorker < DEADLINE_MILLIS + 2 * MARGIN_MILLIS, "worker took up to " + slowestInWorker
