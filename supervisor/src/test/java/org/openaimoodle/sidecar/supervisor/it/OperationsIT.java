@@ -64,6 +64,15 @@ class OperationsIT {
                 + Double.parseDouble(time.group(group + 2));
     }
 
+    /** @return whether the launcher gives the worker its AOT cache (shell/lib/jvm-opts.sh: present, newer than the jar) */
+    private static boolean workerAotCacheUsable() {
+        java.io.File jar = org.openaimoodle.sidecar.testkit.Checkout.ROOT
+                .resolve("worker/target/openai-moodle-sidecar-worker.jar").toFile();
+        java.io.File cache = org.openaimoodle.sidecar.testkit.Checkout.ROOT
+                .resolve("worker/target/aot/worker-http.aot").toFile();
+        return cache.isFile() && jar.isFile() && cache.lastModified() > jar.lastModified();
+    }
+
     private String statusJson() throws IOException, InterruptedException {
         return sidecar.sidecarctl("status", "--json").stdout();
     }
@@ -92,9 +101,15 @@ class OperationsIT {
         System.out.println("exit seen to new worker launched: " + Math.round(launchMillis) + " ms");
         assertTrue(launchMillis < 100, "the supervisor took " + launchMillis + " ms to launch the next worker");
         // The rest is the worker's JVM start, which a machine without spare CPU stretches (load average above
-        // its cores: other builds running); there the figure is printed, not judged.
+        // its cores: other builds running); there the figure is printed, not judged. The 1 s target is the
+        // shipped configuration's, with the worker's AOT cache; in `./mvnw verify` these ITs run before the aot
+        // module trains it (a fresh clone has none yet), and without it the JVM's start alone takes about 1 s
+        // here, so that case gets a wider bound (bench/run.sh measures the case with the cache).
+        boolean cached = workerAotCacheUsable();
+        System.out.println("worker AOT cache " + (cached ? "in use" : "not trained yet: bound 2 s"));
         if (load < cores) {
-            assertTrue(millis < 1_000, "healthy again after " + millis + " ms\n" + sidecar.logTail());
+            assertTrue(millis < (cached ? 1_000 : 2_000), "healthy again after " + millis + " ms\n"
+                    + sidecar.logTail());
         }
         String status = statusJson();
         assertTrue(status.contains("\"state\":\"RUNNING\"") && status.contains("\"worker_pid\":" + second), status);
