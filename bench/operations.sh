@@ -7,7 +7,7 @@ readonly OPS_CRASHES=${BENCH_OPS_CRASHES:-3}
 readonly OPS_CLIENTS=8
 
 figure_operations() {
-    say "figure 6: operations (restart under load with $OPS_CLIENTS clients, $OPS_CRASHES crashes after 10 s of health, status time)"
+    say "figure 7: operations (restart under load with $OPS_CLIENTS clients, $OPS_CRASHES crashes after 10 s of health, status time)"
     local supervisor worker line i
     supervisor_env SIDECAR_CACHE_TTL=0
     watch_start "$sup_port" 30 "$out/logs/supervisor-ops.log" "${sup_env[@]}" "$sidecarctl" run

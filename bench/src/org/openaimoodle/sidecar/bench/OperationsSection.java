@@ -10,7 +10,7 @@ final class OperationsSection {
 
     String markdown() {
         String failure = results.text("ops.restart.first_failure");
-        return "## Figure 6: operations\n\n"
+        return "## 7. Operations\n\n"
                 + "`sidecarctl restart` while 8 clients send POST /ai back to back (half on keep-alive connections, "
                 + "half a new connection per request, as the plugin's curl does), plain sockets that never retry; "
                 + "then `kill -9` of a worker healthy for 10 s; then `sidecarctl status` (hyperfine, 10 runs). "
