@@ -4,12 +4,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.openaimoodle.sidecar.common.redis.RedisUsageLog;
+import org.openaimoodle.sidecar.worker.usage.RecordQueue;
 import org.openaimoodle.sidecar.worker.usage.UsageRecord;
 import org.openaimoodle.sidecar.worker.usage.UsageRecorder;
 
@@ -22,15 +20,11 @@ import org.openaimoodle.sidecar.worker.usage.UsageRecorder;
  * dropped and counted.
  */
 final class RedisUsageWriter implements UsageRecorder {
-    static final int QUEUE_CAPACITY = 10_000;
-    private static final int MAX_BATCH = 500;
-    private static final UsageRecord END = new UsageRecord(0, "", "", "", "", 0, 0, false, "", 0);
 
     private final RedisUsageLog log;
     private final int retentionDays;
     private final RedisOutage outage;
-    private final BlockingQueue<UsageRecord> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
-    private final AtomicLong droppedRecords = new AtomicLong();
+    private final RecordQueue queue = new RecordQueue();
     private final Thread thread;
 
     /**
@@ -48,46 +42,34 @@ final class RedisUsageWriter implements UsageRecorder {
 
     @Override
     public void record(UsageRecord record) {
-        if (!queue.offer(record)) {
-            droppedRecords.incrementAndGet();
-        }
+        queue.offer(record);
     }
 
     @Override
     public void close(Duration bound) {
-        long deadline = System.nanoTime() + bound.toNanos();
-        try {
-            // A full queue makes room as the writer works: wait for it within the bound (END is no record to drop).
-            if (queue.offer(END, bound.toNanos(), TimeUnit.NANOSECONDS)) {
-                thread.join(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        queue.close(thread, bound);
     }
 
     /** @return records dropped because the queue was full */
     long droppedRecords() {
-        return droppedRecords.get();
+        return queue.dropped();
     }
 
     /** @return records not stored: dropped because the queue was full (a failed write is retried, not dropped) */
     @Override
     public long unstoredRecords() {
-        return droppedRecords.get();
+        return queue.dropped();
     }
 
     private void run() {
-        List<UsageRecord> batch = new ArrayList<>(MAX_BATCH);
+        List<UsageRecord> batch = new ArrayList<>(RecordQueue.MAX_BATCH);
         boolean end = false;
         while (!end) {
             try {
-                batch.add(queue.take());
+                end = queue.nextBatch(batch, null);
             } catch (InterruptedException e) {
                 return;
             }
-            queue.drainTo(batch, MAX_BATCH - 1);
-            end = batch.remove(END);
             if (!batch.isEmpty() && !append(batch)) {
                 return;
             }

@@ -7,8 +7,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -32,21 +30,18 @@ import org.slf4j.LoggerFactory;
 public final class SqliteUsageWriter implements UsageRecorder {
     private static final Logger LOG = LoggerFactory.getLogger("usage");
     /** Records waiting for the writer; beyond this a burst against a slow or broken store is dropped. */
-    static final int QUEUE_CAPACITY = 10_000;
-    private static final int MAX_BATCH = 500;
+    static final int QUEUE_CAPACITY = RecordQueue.CAPACITY;
     private static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
     /** How often the spool of stdio records is looked for. */
     static final Duration IMPORT_INTERVAL = Duration.ofSeconds(10);
     private static final long PURGE_INTERVAL_MS = TimeUnit.DAYS.toMillis(1);
-    private static final UsageRecord END = new UsageRecord(0, "", "", "", "", 0, 0, false, "", 0);
     private static final String INSERT = "INSERT INTO usage (time_ms, user, endpoint, action, model, prompt_tokens, "
             + "completion_tokens, cached, code, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
     private final Path file;
     private final int retentionDays;
-    private final BlockingQueue<UsageRecord> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    private final RecordQueue queue = new RecordQueue();
     private final AtomicLong failedRecords = new AtomicLong();
-    private final AtomicLong droppedRecords = new AtomicLong();
     private final AtomicLong importedRecords = new AtomicLong();
     private final Thread thread;
     private Connection connection;
@@ -67,22 +62,12 @@ public final class SqliteUsageWriter implements UsageRecorder {
 
     @Override
     public void record(UsageRecord record) {
-        if (!queue.offer(record)) {
-            droppedRecords.incrementAndGet();
-        }
+        queue.offer(record);
     }
 
     @Override
     public void close(Duration bound) {
-        long deadline = System.nanoTime() + bound.toNanos();
-        try {
-            // A full queue makes room as the writer works: wait for it within the bound (END is no record to drop).
-            if (queue.offer(END, bound.toNanos(), TimeUnit.NANOSECONDS)) {
-                thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        queue.close(thread, bound);
     }
 
     /** @return records that reached the writer but could not be stored */
@@ -92,33 +77,27 @@ public final class SqliteUsageWriter implements UsageRecorder {
 
     /** @return records dropped because the queue was full */
     public long droppedRecords() {
-        return droppedRecords.get();
+        return queue.dropped();
     }
 
     @Override
     public long unstoredRecords() {
-        return failedRecords.get() + droppedRecords.get();
+        return failedRecords.get() + queue.dropped();
     }
 
     private void run() {
-        List<UsageRecord> batch = new ArrayList<>(MAX_BATCH);
+        List<UsageRecord> batch = new ArrayList<>(RecordQueue.MAX_BATCH);
         importSpool();
         long lastImport = System.nanoTime();
         boolean end = false;
         while (!end) {
-            UsageRecord first;
             try {
-                first = queue.poll(IMPORT_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+                end = queue.nextBatch(batch, IMPORT_INTERVAL);
             } catch (InterruptedException e) {
                 return;
             }
-            if (first != null) {
-                batch.add(first);
-                queue.drainTo(batch, MAX_BATCH - 1);
-                end = batch.remove(END);
-                if (!batch.isEmpty()) {
-                    write(batch);
-                }
+            if (!batch.isEmpty()) {
+                write(batch);
                 batch.clear();
             }
             if (end || System.nanoTime() - lastImport >= IMPORT_INTERVAL.toNanos()) {
@@ -214,7 +193,7 @@ public final class SqliteUsageWriter implements UsageRecorder {
         lastLogNanos = now;
         LOG.warn("usage store {} failed ({}); requests are served, their usage is not recorded "
                         + "({} records lost so far, {} dropped); check SIDECAR_USAGE_DB, the disk and its permissions",
-                file, e.getMessage(), failedRecords.get(), droppedRecords.get());
+                file, e.getMessage(), failedRecords.get(), queue.dropped());
     }
 
     private void closeConnection() {
