@@ -1,8 +1,6 @@
 package org.openaimoodle.sidecar.supervisor.supervision;
 
 import java.io.IOException;
-import java.net.StandardSocketOptions;
-import java.nio.channels.ServerSocketChannel;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,6 +14,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.openaimoodle.sidecar.common.ExitCodes;
+import org.openaimoodle.sidecar.common.ReusePort;
 import org.openaimoodle.sidecar.supervisor.config.SupervisorConfig;
 import org.openaimoodle.sidecar.supervisor.control.StatusReport;
 import org.openaimoodle.sidecar.supervisor.logging.LogSink;
@@ -84,7 +83,7 @@ public final class Supervisor {
         this.log = log;
         this.workerEnvironment = workerEnvironment;
         this.probe = new HealthProbe(config.host(), config.port(), config.healthTimeout());
-        boolean sideBySide = reusePortSupported();
+        boolean sideBySide = ReusePort.supported();
         this.machine = new SupervisorStateMachine(config, System::nanoTime, line -> log.line("supervisor", line),
                 sideBySide);
         if (!sideBySide) {
@@ -120,15 +119,6 @@ public final class Supervisor {
             old.process().kill();
         }
         return machine.exitCode();
-    }
-
-    /** Whether two listening sockets can share a port here: then restarts start the new worker beside the old. */
-    static boolean reusePortSupported() {
-        try (ServerSocketChannel channel = ServerSocketChannel.open()) {
-            return channel.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
-        } catch (IOException | UnsupportedOperationException e) {
-            return false;
-        }
     }
 
     /** One event, timeout or probe, and the action it leads to. */

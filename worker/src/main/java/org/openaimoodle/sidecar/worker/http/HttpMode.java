@@ -12,6 +12,7 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http1.Http1Config;
 
+import org.openaimoodle.sidecar.common.ReusePort;
 import org.openaimoodle.sidecar.common.SecretMasker;
 import org.openaimoodle.sidecar.worker.action.ActionService;
 import org.openaimoodle.sidecar.worker.config.WorkerConfig;
@@ -75,7 +76,7 @@ public final class HttpMode {
                 MemoryBudget.ofHeapPercent(config.memoryBudgetPercent()));
         metrics.countInFlight(gate::inFlight);
         AtomicReference<ConnectionGuard> guard = new AtomicReference<>();
-        boolean reusePort = config.supervised() && reusePortSupported();
+        boolean reusePort = config.supervised() && ReusePort.supported();
         WebServer server = server(config, service, gate, metrics, guard::set, reusePort).start();
         if (!server.isRunning()) {
             // Helidon logs the bind failure and returns a server that is not running (port -1) instead of
@@ -112,15 +113,6 @@ public final class HttpMode {
                     .putListenerSocketOption(StandardSocketOptions.SO_REUSEPORT, true);
         }
         return configure(server, config, service, gate, metrics, guard).build();
-    }
-
-    /** @return whether this platform lets two listening sockets share a port ({@code SO_REUSEPORT}) */
-    static boolean reusePortSupported() {
-        try (ServerSocketChannel channel = ServerSocketChannel.open()) {
-            return channel.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
-        } catch (IOException | UnsupportedOperationException e) {
-            return false;
-        }
     }
 
     /**
