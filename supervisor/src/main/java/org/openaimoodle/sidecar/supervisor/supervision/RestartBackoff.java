@@ -29,6 +29,13 @@ public final class RestartBackoff {
         this.resetAfter = resetAfter;
     }
 
+    /** @return the same count of consecutive restarts with other delays (a reload's new settings) */
+    public RestartBackoff withDelays(Duration newInitial, Duration newMax, Duration newResetAfter) {
+        RestartBackoff changed = new RestartBackoff(newInitial, newMax, newResetAfter);
+        changed.consecutiveRestarts = consecutiveRestarts;
+        return changed;
+    }
+
     /**
      * The delay before the next start.
      *

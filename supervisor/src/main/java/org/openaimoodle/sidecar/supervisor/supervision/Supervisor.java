@@ -53,7 +53,7 @@ public final class Supervisor {
     private final RunDirectoryKeeper runDirectory;
     private final LogSink log;
     private final Map<String, String> workerEnvironment;
-    private final HealthProbe probe;
+    private HealthProbe probe; // replaced by a reload; only the loop thread uses it
     private final SupervisorStateMachine machine;
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
 
@@ -344,6 +344,7 @@ public final class Supervisor {
                 return Action.NONE;
             }
             config = fresh;
+            probe = new HealthProbe(fresh.host(), fresh.port(), fresh.healthTimeout());
             machine.reconfigured(fresh);
             log.line("supervisor", "configuration re-read (reload)");
         }

@@ -66,8 +66,8 @@ public final class SupervisorStateMachine {
      */
     static final Duration STARTING_PROBE_INTERVAL = Duration.ofMillis(20);
 
-    private final SupervisorConfig config;
-    private final RestartBackoff backoff;
+    private SupervisorConfig config; // replaced by a reload
+    private RestartBackoff backoff;
     private final LongSupplier nanoTime;
     private final Consumer<String> transitions;
     private final boolean sideBySide;
@@ -197,9 +197,15 @@ public final class SupervisorStateMachine {
         return stop(StopReason.MEMORY, why + "; stopping it");
     }
 
-    /** Settings re-read by {@code reload} that the machine applies from now on (the memory guard's limit). */
+    /**
+     * Settings re-read by {@code reload}, applied from now on: health failures, start and stop timeouts, backoff
+     * (the crashes counted so far still count) and the memory guard's limit. A timeout already running keeps the
+     * moment it started at, so a shorter one can fall due at once.
+     */
     public void reconfigured(SupervisorConfig fresh) {
+        config = fresh;
         maxRssBytes = fresh.workerMaxRssBytes();
+        backoff = backoff.withDelays(fresh.backoffInitial(), fresh.backoffMax(), fresh.backoffReset());
     }
 
     /** The worker process exited with {@code code} (128 + signal when killed by a signal). */

@@ -50,4 +50,14 @@ class RestartBackoffTest {
         assertEquals(Duration.ZERO, backoff.afterCrash(Duration.ofSeconds(60)));
         assertEquals(Duration.ofMillis(500), backoff.afterCrash(Duration.ZERO));
     }
+
+    @Test
+    void newDelaysKeepTheCrashesCountedSoFar() {
+        backoff.nextDelay(Duration.ZERO);
+        backoff.nextDelay(Duration.ZERO); // 500, 1000 ms: the third would be 2 s
+        RestartBackoff reloaded = backoff.withDelays(Duration.ofMillis(100), Duration.ofMillis(300),
+                Duration.ofSeconds(60));
+        assertEquals(Duration.ofMillis(300), reloaded.nextDelay(Duration.ZERO), "100 ms doubled twice, capped");
+        assertEquals(Duration.ofMillis(2000), backoff.nextDelay(Duration.ZERO), "the old one is unchanged");
+    }
 }

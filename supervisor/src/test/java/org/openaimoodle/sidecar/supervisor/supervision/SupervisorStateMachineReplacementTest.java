@@ -206,4 +206,21 @@ class SupervisorStateMachineReplacementTest {
         }
         assertEquals(List.of(Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2)), delays);
     }
+
+    @Test
+    void aReloadAppliesTheSupervisorTimingsFromThenOn() {
+        running();
+        assertEquals(Action.NONE, machine.healthProbed(false, "timeout"), "3 failures make it hung, by default");
+        machine.reconfigured(ConfigLoader.load(Map.of(), Map.of("SIDECAR_HEALTH_FAILURES", "2",
+                "SIDECAR_START_TIMEOUT", "5", "SIDECAR_BACKOFF_INITIAL", "0.2", "SIDECAR_WORKER_MAX_RSS", "100m")));
+        assertEquals(Action.KILL_WORKER, machine.healthProbed(false, "timeout"), "the second failure, with 2");
+        assertEquals(Action.NONE, machine.workerExited(137));
+        assertEquals(SupervisorState.BACKOFF, machine.state());
+        advance(Duration.ofMillis(200));
+        assertEquals(Action.START_WORKER, machine.tick(), "after the reloaded first delay (0.2 s, not 0.5 s)");
+        advance(Duration.ofMillis(4_999));
+        assertEquals(Action.NONE, machine.tick());
+        advance(Duration.ofMillis(1));
+        assertEquals(Action.KILL_WORKER, machine.tick(), "not healthy within the reloaded 5 s start timeout");
+    }
 }
