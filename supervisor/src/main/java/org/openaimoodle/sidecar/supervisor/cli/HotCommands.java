@@ -6,10 +6,11 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * The hot commands without picocli: {@code status [--json]} and {@code check [--no-repair]}, with or without one
- * {@code --config FILE} (before or after the command, as picocli takes it). Cron, Docker's HEALTHCHECK and
- * monitoring run these every few seconds, each in a fresh JVM, and building picocli's model of every command cost
- * more than the command itself (~170 ms: its Java 5 class files cannot enter an AOT cache). Only these exact command
+ * The hot commands without picocli: {@code status [--json]}, {@code check [--no-repair]} and {@code run}, with or
+ * without one {@code --config FILE} (before or after the command, as picocli takes it). Cron, Docker's HEALTHCHECK
+ * and monitoring run the first two every few seconds, each in a fresh JVM, and building picocli's model of every
+ * command cost more than the command itself (~170 ms: its Java 5 class files cannot enter an AOT cache); {@code run}
+ * (the container's entrypoint, and what {@code start} detaches) pays it before the worker can even be started. Only these exact command
  * lines are taken here; any other (help, {@code --wait}, a typo, an option twice, an {@code @file}) goes to
  * picocli, which therefore still owns every help text and error message. What runs is the command's own code
  * ({@link StatusCommand#show}, {@link CheckCommand#check}), so both ways print the same and exit the same.
@@ -21,7 +22,7 @@ public final class HotCommands {
     /**
      * A hot command line.
      *
-     * @param command    {@code status} or {@code check}
+     * @param command    {@code status}, {@code check} or {@code run}
      * @param flag       {@code --json} (status) or {@code --no-repair} (check) was given
      * @param configFile the {@code --config} file, if given
      */
@@ -41,8 +42,11 @@ public final class HotCommands {
         Parsed hot = parsed.get();
         try {
             LocalSidecar sidecar = LocalSidecar.load(hot.configFile());
-            return OptionalInt.of(hot.command().equals("status") ? StatusCommand.show(sidecar, hot.flag())
-                    : CheckCommand.check(sidecar, hot.flag(), WaitOption.byDefault()));
+            return OptionalInt.of(switch (hot.command()) {
+                case "status" -> StatusCommand.show(sidecar, hot.flag());
+                case "check" -> CheckCommand.check(sidecar, hot.flag(), WaitOption.byDefault());
+                default -> RunCommand.run(sidecar);
+            });
         } catch (Exception e) {
             PrintWriter err = new PrintWriter(System.err, true);
             return OptionalInt.of(CommandFailure.report(e, err));
@@ -63,15 +67,24 @@ public final class HotCommands {
                     return Optional.empty();
                 }
                 configFile = Optional.of(Path.of(config));
-            } else if (command == null && (arg.equals("status") || arg.equals("check"))) {
+            } else if (command == null && (arg.equals("status") || arg.equals("check") || arg.equals("run"))) {
                 command = arg;
-            } else if (command != null && !flag && arg.equals(command.equals("status") ? "--json" : "--no-repair")) {
+            } else if (command != null && !flag && arg.equals(flagOf(command))) {
                 flag = true;
             } else {
                 return Optional.empty();
             }
         }
         return command == null ? Optional.empty() : Optional.of(new Parsed(command, flag, configFile));
+    }
+
+    /** @return the one flag {@code command} takes here ({@code run}: none, null) */
+    private static String flagOf(String command) {
+        return switch (command) {
+            case "status" -> "--json";
+            case "check" -> "--no-repair";
+            default -> null;
+        };
     }
 
     /** Whether picocli, too, would take {@code value} as a file name (not empty, an option or an {@code @file}). */

@@ -34,7 +34,15 @@ final class RunCommand extends SidecarctlSubcommand {
 
     @Override
     public Integer call() throws IOException {
-        LocalSidecar sidecar = sidecar();
+        return run(sidecar());
+    }
+
+    /**
+     * The whole command (also run by {@link HotCommands}): supervises until stopped.
+     *
+     * @return the supervisor's exit code
+     */
+    static int run(LocalSidecar sidecar) throws IOException {
         SupervisorConfig config = sidecar.config();
         if (config.workerCommand().isEmpty()) {
             throw new ConfigException("SIDECAR_WORKER_COMMAND: not set, and the worker launcher is unknown "
@@ -64,7 +72,7 @@ final class RunCommand extends SidecarctlSubcommand {
             log.line("supervisor", "supervisor pid " + ProcessHandle.current().pid() + " starting; " + where
                     + "; health " + config.healthUrl());
             Supervisor supervisor = new Supervisor(config, keeper, log, workerEnvironment(config));
-            serveControl(keeper, supervisor, log, () -> sidecar().config());
+            serveControl(keeper, supervisor, log, () -> LocalSidecar.load(sidecar.configFlag()).config());
             // Handling the signals ourselves (not a shutdown hook) lets a graceful stop exit 0, not 143.
             Signal.handle(new Signal("TERM"), signal -> supervisor.requestStop());
             Signal.handle(new Signal("INT"), signal -> supervisor.requestStop());

@@ -25,6 +25,9 @@ class HotCommandsTest {
         assertEquals(Optional.of(new HotCommands.Parsed("status", true, Optional.empty())), parse("status --json"));
         assertEquals(Optional.of(new HotCommands.Parsed("check", false, Optional.empty())), parse("check"));
         assertEquals(Optional.of(new HotCommands.Parsed("check", true, Optional.empty())), parse("check --no-repair"));
+        assertEquals(Optional.of(new HotCommands.Parsed("run", false, Optional.empty())), parse("run"));
+        assertEquals(Optional.of(new HotCommands.Parsed("run", false, Optional.of(Path.of("/etc/s.yaml")))),
+                parse("--config /etc/s.yaml run"));
     }
 
     @ParameterizedTest
@@ -37,13 +40,14 @@ class HotCommandsTest {
 
     /** Everything else is picocli's: its help, its other options, its error messages. */
     @ParameterizedTest
-    @ValueSource(strings = {"", "run", "start", "stop", "restart", "logs", "reopen-logs", "usage", "version", "help",
+    @ValueSource(strings = {"", "start", "stop", "restart", "logs", "reopen-logs", "usage", "version", "help",
             "status --help", "status -h", "--help", "-V", "status --version", "check --help",
             "check --wait 5", "check --no-repair --wait=5", "status --json --json", "check --no-repair --no-repair",
             "status --no-repair", "check --json", "--json status", "status extra", "status --json=true",
             "STATUS", "--config", "--config a", "status --config", "--config a --config b status",
             "status --config=a --config=b", "--config= status", "--config --json status", "--config @args status",
-            "status @args", "help status", "check -- --no-repair"})
+            "status @args", "help status", "check -- --no-repair",
+            "run --help", "run --json", "run --no-repair", "run run", "run extra"})
     void anyOtherCommandLineIsLeftToPicocli(String line) {
         assertTrue(parse(line).isEmpty(), line);
     }
@@ -51,13 +55,15 @@ class HotCommandsTest {
     /** The hot lines are ones picocli accepts with the same meaning: nothing is hot that picocli would refuse. */
     @ParameterizedTest
     @ValueSource(strings = {"status", "status --json", "check", "check --no-repair", "--config f status",
-            "--config=f check --no-repair", "check --config f --no-repair"})
+            "--config=f check --no-repair", "check --config f --no-repair", "run", "--config f run",
+            "run --config=f"})
     void everyHotCommandLineParsesThroughPicocliToTheSameCommandAndFlag(String line) {
         HotCommands.Parsed hot = parse(line).orElseThrow();
         CommandLine.ParseResult parsed = SidecarctlCommand.commandLine().parseArgs(line.split(" "));
         CommandLine.ParseResult sub = parsed.subcommand();
         assertEquals(hot.command(), sub.commandSpec().name());
-        assertEquals(hot.flag(), sub.hasMatchedOption(hot.command().equals("status") ? "--json" : "--no-repair"));
+        assertEquals(hot.flag(), !hot.command().equals("run")
+                && sub.hasMatchedOption(hot.command().equals("status") ? "--json" : "--no-repair"));
         Path config = parsed.hasMatchedOption("--config") ? parsed.matchedOptionValue("--config", null)
                 : sub.matchedOptionValue("--config", null);
         assertEquals(hot.configFile(), Optional.ofNullable(config));

@@ -258,10 +258,17 @@ class HotCommandsIT {
             assertEquals(78, both.hot().exitCode(), both.toString());
             assertTrue(both.hot().stderr().startsWith("sidecarctl: configuration error: "), both.toString());
         }
+        // run (the container's entrypoint) too: a configuration error ends it before anything starts.
+        Both runConfig = run("--config", config + ".missing", "run");
+        runConfig.assertSame();
+        assertEquals(78, runConfig.hot().exitCode(), runConfig.toString());
+        assertTrue(runConfig.hot().stderr().startsWith("sidecarctl: configuration error: "), runConfig.toString());
         sidecar.with("SIDECAR_PORT", "99999");
-        Both environment = run("status");
-        environment.assertSame();
-        assertEquals(78, environment.hot().exitCode(), environment.toString());
+        for (String command : List.of("status", "run")) {
+            Both environment = run(command);
+            environment.assertSame();
+            assertEquals(78, environment.hot().exitCode(), environment.toString());
+        }
     }
 
     @Test
