@@ -92,6 +92,16 @@ public interface CostControl {
         return java.util.Optional.empty();
     }
 
+    /**
+     * A reply a cache shared with other nodes holds for {@code key} (beyond {@link #stored}): asked only for a user
+     * whose tokens are used up, so that the usual path makes no extra round trip. Without an override: none.
+     *
+     * @param codec how the reply is stored outside this process
+     */
+    default <V extends ReplyCache.Sized> java.util.Optional<V> storedShared(CacheKey key, ReplyCodec<V> codec) {
+        return java.util.Optional.empty();
+    }
+
     /** Charges a served request's total tokens to the token limits (nothing for a cached reply). */
     void charge(String user, long tokens);
 
@@ -134,6 +144,10 @@ public interface CostControl {
         try {
             requireTokens(user);
         } catch (QuotaExceeded e) {
+            java.util.Optional<V> shared = key == null ? java.util.Optional.empty() : storedShared(key, codec);
+            if (shared.isPresent()) {
+                return new Served<>(shared.get(), true); // a cached reply costs no tokens; the request counted
+            }
             refundRequests(user);
             throw e;
         }

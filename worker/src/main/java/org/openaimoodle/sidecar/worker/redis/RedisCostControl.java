@@ -90,12 +90,18 @@ final class RedisCostControl implements CostControl {
     }
 
     /**
-     * A reply this node's own cache holds (the one in front of Redis): served to a user whose tokens are used up.
-     * A reply only Redis holds is looked up after the token limits, like a new one.
+     * A reply this node's own cache holds (the one in front of Redis): served without asking the token limits.
+     * A reply only Redis holds is looked up after them ({@link #storedShared}), so the usual path asks Redis once.
      */
     @Override
     public <V extends ReplyCache.Sized> java.util.Optional<V> stored(CacheKey key) {
         return cache == null ? java.util.Optional.empty() : cache.storedHere(key);
+    }
+
+    /** A reply another node stored in Redis: served to a user whose tokens are used up, like one held here. */
+    @Override
+    public <V extends ReplyCache.Sized> java.util.Optional<V> storedShared(CacheKey key, ReplyCodec<V> codec) {
+        return cache == null ? java.util.Optional.empty() : cache.storedInRedis(key, codec);
     }
 
     /** One step at the shared buckets, with this node's turn, failing open or closed like {@link #admit}. */

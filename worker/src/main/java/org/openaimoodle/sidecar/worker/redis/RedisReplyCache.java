@@ -49,7 +49,7 @@ final class RedisReplyCache {
 
     <V extends ReplyCache.Sized> Served<V> get(CacheKey key, ReplyCodec<V> codec, Call<V> call, Predicate<V> keep)
             throws UpstreamException {
-        byte[] name = (prefix + key.hex()).getBytes(StandardCharsets.UTF_8);
+        byte[] name = name(key);
         boolean[] fromRedis = {false}; // the local cache runs the call on this thread
         Served<V> served = local.get(key, () -> {
             V stored = lookUp(name, codec);
@@ -69,6 +69,15 @@ final class RedisReplyCache {
     /** @return the reply this node's own cache holds for {@code key}, complete, if any (Redis is not asked) */
     <V extends ReplyCache.Sized> java.util.Optional<V> storedHere(CacheKey key) {
         return local.stored(key);
+    }
+
+    /** @return the reply Redis holds for {@code key}, if any and readable (not copied into this node's cache) */
+    <V> java.util.Optional<V> storedInRedis(CacheKey key, ReplyCodec<V> codec) {
+        return java.util.Optional.ofNullable(lookUp(name(key), codec));
+    }
+
+    private byte[] name(CacheKey key) {
+        return (prefix + key.hex()).getBytes(StandardCharsets.UTF_8);
     }
 
     private <V> V lookUp(byte[] name, ReplyCodec<V> codec) {

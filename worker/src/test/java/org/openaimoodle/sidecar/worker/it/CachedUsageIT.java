@@ -122,6 +122,33 @@ class CachedUsageIT {
         }
     }
 
+    /**
+     * Two nodes on one redis-server: a reply node A paid for, which only Redis holds for node B, is served by B to
+     * a user whose tokens are used up (B asks Redis for it only then), and costs B no upstream call.
+     */
+    @Test
+    void withRedisAReplyAnotherNodeCachedIsServedWithTheTokensUsedUp() throws Exception {
+        try (RedisServerUnderTest redis = RedisServerUnderTest.start(dir.resolve("redis"))) {
+            Map<String, String> env = new HashMap<>(Map.of("SIDECAR_LIMIT_USER_TOKENS", "15/1h",
+                    "SIDECAR_CACHE_TTL", "1h", "SIDECAR_REDIS_URL", redis.url(), "OPENAI_API_KEY", TestKeys.API_KEY,
+                    "OPENAI_BASE_URL", upstream.baseUrl()));
+            java.nio.file.Files.createDirectories(dir.resolve("a"));
+            java.nio.file.Files.createDirectories(dir.resolve("b"));
+            try (WorkerUnderTest nodeA = WorkerUnderTest.startHttp(dir.resolve("a"), env, false)) {
+                worker = WorkerUnderTest.startHttp(dir.resolve("b"), env, false); // node B, closed by stop()
+                WorkerHttpIT.okReply(nodeA.ai("{\"action\":\"summarize\",\"content\":\"the nitrogen cycle\","
+                        + "\"user_id\":2}"));
+                WorkerHttpIT.okReply(summarize("the carbon cycle", 1)); // on B: user 1's 15 tokens are used up
+                WorkerHttpIT.failure(summarize("the water cycle", 1), 200, "quota_exceeded"); // cached nowhere
+                WorkerHttpIT.okReply(summarize("the nitrogen cycle", 1)); // only Redis holds it for B
+                assertEquals(2, upstream.received().size(), "A's call and B's first: the third came from Redis");
+                await().atMost(Duration.ofSeconds(10)).until(() -> worker.log().matches("(?s).*action=summarize "
+                        + "user_id=1 code=ok status=200 duration_ms=\\d+ prompt_tokens=0 completion_tokens=0 "
+                        + "cached=true\n.*"));
+            }
+        }
+    }
+
     private void servesTheCachedReplyPastTheTokenLimit() throws Exception {
         WorkerHttpIT.okReply(summarize("the nitrogen cycle", 1)); // request 1 of 3; 15 tokens: none left
         WorkerHttpIT.okReply(summarize("the nitrogen cycle", 1)); // request 2: from the cache, no tokens needed
