@@ -52,6 +52,23 @@ class ZeroDowntimeIT {
         }
     }
 
+    /** @return 8 clients sending /ai requests (and one polling /health), once 40 have been answered */
+    private SteadyLoad loadUnderWay() {
+        SteadyLoad load = SteadyLoad.start(sidecar.port(), 8,
+                "{\"action\":\"chat\",\"content\":\"hello\",\"user_id\":1}", Duration.ofSeconds(30));
+        await().atMost(Duration.ofSeconds(20)).until(() -> load.ok() > 40);
+        return load;
+    }
+
+    /** {@code sidecarctl restart}, which must succeed: @return the new worker's pid */
+    private long restartedWorker(long old) throws IOException, InterruptedException {
+        ProcessRun.Finished restart = sidecar.sidecarctl("restart");
+        assertEquals(0, restart.exitCode(), restart + "\n" + sidecar.logTail());
+        long pid = sidecar.worker().orElseThrow().pid();
+        assertNotEquals(old, pid);
+        return pid;
+    }
+
     @Test
     void restartAndReloadUnderLoadFailNoRequest() throws Exception {
         upstream = FakeUpstream.start();
@@ -64,14 +81,9 @@ class ZeroDowntimeIT {
         sidecar.start();
         long first = sidecar.worker().orElseThrow().pid();
 
-        try (SteadyLoad load = SteadyLoad.start(sidecar.port(), 8,
-                "{\"action\":\"chat\",\"content\":\"hello\",\"user_id\":1}", Duration.ofSeconds(30))) {
-            await().atMost(Duration.ofSeconds(20)).until(() -> load.ok() > 40);
+        try (SteadyLoad load = loadUnderWay()) {
 
-            ProcessRun.Finished restart = sidecar.sidecarctl("restart");
-            assertEquals(0, restart.exitCode(), restart + "\n" + sidecar.logTail());
-            long second = sidecar.worker().orElseThrow().pid();
-            assertNotEquals(first, second);
+            long second = restartedWorker(first);
             await().atMost(Duration.ofSeconds(30)).until(() -> ProcessHandle.of(first).isEmpty());
             long afterRestart = load.ok();
             await().atMost(Duration.ofSeconds(20)).until(() -> load.ok() > afterRestart + 40);
@@ -125,13 +137,8 @@ class ZeroDowntimeIT {
             assertThrows(BindException.class, () -> beside.bind(new InetSocketAddress("127.0.0.1", sidecar.port())));
         }
 
-        try (SteadyLoad load = SteadyLoad.start(sidecar.port(), 8,
-                "{\"action\":\"chat\",\"content\":\"hello\",\"user_id\":1}", Duration.ofSeconds(30))) {
-            await().atMost(Duration.ofSeconds(20)).until(() -> load.ok() > 40);
-            ProcessRun.Finished restart = sidecar.sidecarctl("restart");
-            assertEquals(0, restart.exitCode(), restart + "\n" + sidecar.logTail());
-            long second = sidecar.worker().orElseThrow().pid();
-            assertNotEquals(first, second);
+        try (SteadyLoad load = loadUnderWay()) {
+            long second = restartedWorker(first);
             assertTrue(ProcessHandle.of(first).isEmpty(), "the old worker was stopped before the new one started");
             long afterRestart = load.ok();
             await().atMost(Duration.ofSeconds(20)).until(() -> load.ok() > afterRestart + 40);
