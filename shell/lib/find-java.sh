@@ -5,43 +5,74 @@
 #
 # Order: $JAVA_HOME, then `java` on $PATH, then the newest JDK under /usr/lib/jvm (or
 # $SIDECAR_JVM_DIR). Versions come from each JDK's `release` file, so no JVM is started: the
-# launcher of stdio mode runs once per fallback request and must stay cheap.
+# launcher of stdio mode runs once per fallback request and must stay cheap. For the same reason only
+# bash builtins run here (no subshell, no grep), except one `readlink -f` when $JAVA_HOME is not usable
+# and the `java` on $PATH is a symlink or relative (bash cannot read a link by itself).
 
 SIDECAR_MIN_JAVA=${SIDECAR_MIN_JAVA:-21}
 
-# Prints the feature version (17, 21, 25, ...) of the JDK whose home is $1, or nothing.
+# Sets SIDECAR_JAVA_FEATURE to the feature version (17, 21, 25, ...) of the JDK whose home is $1, or
+# fails (and leaves it empty) when that home has no readable `release` file with a version.
 sidecar_java_feature() {
-    local release="$1/release" line version
+    local release="$1/release" line version=""
+    SIDECAR_JAVA_FEATURE=
     [ -r "$release" ] || return 1
-    line=$(grep -m1 '^JAVA_VERSION=' "$release") || return 1
-    version=${line#JAVA_VERSION=}
+    while IFS= read -r line || [ -n "$line" ]; do
+        case "$line" in
+            JAVA_VERSION=*)
+                version=${line#JAVA_VERSION=}
+                break
+                ;;
+        esac
+    done <"$release"
     version=${version//\"/}
     version=${version%%[.+-]*}
     [ "$version" = 1 ] && version=8
     case "$version" in
         ''|*[!0-9]*) return 1 ;;
     esac
-    printf '%s\n' "$version"
+    SIDECAR_JAVA_FEATURE=$version
 }
 
 # Succeeds when $1 is a JDK/JRE home whose version is at least the minimum.
 sidecar_java_ok() {
-    local home=$1 feature
-    [ -x "$home/bin/java" ] || return 1
-    feature=$(sidecar_java_feature "$home") || return 1
-    [ "$feature" -ge "$SIDECAR_MIN_JAVA" ]
+    [ -x "$1/bin/java" ] || return 1
+    sidecar_java_feature "$1" || return 1
+    [ "$SIDECAR_JAVA_FEATURE" -ge "$SIDECAR_MIN_JAVA" ]
+}
+
+# Sets SIDECAR_PATH_JAVA to the first executable `java` on $PATH (what `command -v java` prints, without
+# the subshell of `$(...)`), or fails.
+sidecar_path_java() {
+    local dir dirs
+    SIDECAR_PATH_JAVA=
+    IFS=: read -r -a dirs <<<"${PATH:-}"
+    # A trailing colon is an empty entry too, which `read` drops.
+    [ "${PATH:-}" != "${PATH%:}" ] && dirs+=("")
+    for dir in "${dirs[@]}"; do
+        dir=${dir:-.}
+        if [ -f "$dir/java" ] && [ -x "$dir/java" ]; then
+            SIDECAR_PATH_JAVA=$dir/java
+            return 0
+        fi
+    done
+    return 1
 }
 
 sidecar_find_java() {
-    local candidate path_java jvm_dir best="" best_feature=0 feature tried=()
+    local candidate jvm_dir best="" best_feature=0 feature tried=()
     if [ -n "${JAVA_HOME:-}" ]; then
         tried+=("JAVA_HOME=$JAVA_HOME")
         if sidecar_java_ok "$JAVA_HOME"; then
             best=$JAVA_HOME
         fi
     fi
-    if [ -z "$best" ] && path_java=$(command -v java 2>/dev/null); then
-        candidate=$(readlink -f "$path_java")
+    if [ -z "$best" ] && sidecar_path_java; then
+        candidate=$SIDECAR_PATH_JAVA
+        # A link (e.g. /usr/bin/java through /etc/alternatives) or a relative PATH entry: resolve it.
+        if [ -L "$candidate" ] || [ "${candidate#/}" = "$candidate" ]; then
+            candidate=$(readlink -f "$candidate")
+        fi
         candidate=${candidate%/bin/java}
         tried+=("PATH java=$candidate")
         if sidecar_java_ok "$candidate"; then
@@ -53,7 +84,8 @@ sidecar_find_java() {
         tried+=("$jvm_dir/*")
         for candidate in "$jvm_dir"/*; do
             if [ ! -d "$candidate" ] || [ -L "$candidate" ]; then continue; fi
-            feature=$(sidecar_java_feature "$candidate") || continue
+            sidecar_java_feature "$candidate" || continue
+            feature=$SIDECAR_JAVA_FEATURE
             if [ "$feature" -ge "$SIDECAR_MIN_JAVA" ] && [ "$feature" -gt "$best_feature" ] \
                 && [ -x "$candidate/bin/java" ]; then
                 best=$candidate

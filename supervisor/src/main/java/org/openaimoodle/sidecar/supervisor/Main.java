@@ -1,5 +1,7 @@
 package org.openaimoodle.sidecar.supervisor;
 
+import java.util.OptionalInt;
+
 import org.openaimoodle.sidecar.supervisor.cli.HotCommands;
 import org.openaimoodle.sidecar.supervisor.cli.SidecarctlCommand;
 
@@ -13,6 +15,10 @@ public final class Main {
      * picocli's start-up cost when the command line is one of theirs, everything else through picocli.
      */
     public static void main(String[] args) {
-        System.exit(HotCommands.run(args).orElseGet(() -> SidecarctlCommand.commandLine().execute(args)));
+        OptionalInt hot = HotCommands.run(args);
+        if (hot.isPresent()) {
+            HotCommands.exit(hot.getAsInt());
+        }
+        System.exit(SidecarctlCommand.commandLine().execute(args));
     }
 }

@@ -40,6 +40,7 @@ public final class HotCommands {
             return OptionalInt.empty();
         }
         Parsed hot = parsed.get();
+        useDefaultSelectorProvider();
         try {
             LocalSidecar sidecar = LocalSidecar.load(hot.configFile());
             return OptionalInt.of(switch (hot.command()) {
@@ -52,6 +53,43 @@ public final class HotCommands {
             return OptionalInt.of(CommandFailure.report(e, err));
         }
     }
+
+    /**
+     * Ends the JVM after a hot command with {@code code}, its output flushed. {@link System#exit} would first ask
+     * {@link System.Logger} whether to log the exit (JDK 17+), and finding a logger backend is a service lookup that
+     * opens every jar on the class path and starts java.logging: several milliseconds of a command that lives ~100.
+     * The hot commands register no shutdown hook and leave nothing to finish (a supervisor that {@code check}
+     * starts is a detached process of its own), so halting ends them exactly as exit would.
+     */
+    public static void exit(int code) {
+        System.out.flush();
+        System.err.flush();
+        Runtime.getRuntime().halt(code);
+    }
+
+    /** The property that names the NIO provider, read once at the first socket channel. */
+    static final String SELECTOR_PROVIDER = "java.nio.channels.spi.SelectorProvider";
+
+    /**
+     * Names the provider of socket channels that the JDK picks by itself on Linux (epoll), so that the control
+     * socket's first channel does not look for other providers first: that service lookup opens every jar on the
+     * class path, a noticeable part of a command that lives ~100 ms. Elsewhere, when the property is already
+     * set, or on a JDK without that class (a name the JDK would not find makes every channel fail), nothing changes.
+     */
+    static void useDefaultSelectorProvider() {
+        if (System.getProperty(SELECTOR_PROVIDER) != null || !"Linux".equals(System.getProperty("os.name"))) {
+            return;
+        }
+        try {
+            Class.forName(EPOLL_PROVIDER, false, null);
+        } catch (ClassNotFoundException e) {
+            return;
+        }
+        System.setProperty(SELECTOR_PROVIDER, EPOLL_PROVIDER);
+    }
+
+    /** The JDK's own default provider on Linux ({@code sun.nio.ch.DefaultSelectorProvider} creates one). */
+    static final String EPOLL_PROVIDER = "sun.nio.ch.EPollSelectorProvider";
 
     /** The hot command line {@code args} is, or empty when it is anything else. */
     static Optional<Parsed> parse(String[] args) {

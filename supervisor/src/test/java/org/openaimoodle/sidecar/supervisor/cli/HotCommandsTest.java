@@ -75,4 +75,31 @@ class HotCommandsTest {
         assertEquals(WaitOption.DEFAULT_SECONDS, check.getCommandSpec().findOption("--wait").defaultValue());
         assertEquals(Duration.ofSeconds(60), WaitOption.byDefault());
     }
+
+    /** The provider the hot path names must be the one the JDK itself picks here, and a name given wins. */
+    @Test
+    void theSelectorProviderNamedIsTheJdkDefaultAndAGivenOneIsKept() throws Exception {
+        String before = System.getProperty(HotCommands.SELECTOR_PROVIDER);
+        try {
+            System.clearProperty(HotCommands.SELECTOR_PROVIDER);
+            HotCommands.useDefaultSelectorProvider();
+            if ("Linux".equals(System.getProperty("os.name"))) {
+                assertEquals(HotCommands.EPOLL_PROVIDER, System.getProperty(HotCommands.SELECTOR_PROVIDER));
+                // The JDK's default on Linux: the same class as the provider this JVM chose without the property.
+                assertEquals(Class.forName(HotCommands.EPOLL_PROVIDER, false, null),
+                        java.nio.channels.spi.SelectorProvider.provider().getClass());
+            } else {
+                assertEquals(null, System.getProperty(HotCommands.SELECTOR_PROVIDER));
+            }
+            System.setProperty(HotCommands.SELECTOR_PROVIDER, "some.other.Provider");
+            HotCommands.useDefaultSelectorProvider();
+            assertEquals("some.other.Provider", System.getProperty(HotCommands.SELECTOR_PROVIDER));
+        } finally {
+            if (before == null) {
+                System.clearProperty(HotCommands.SELECTOR_PROVIDER);
+            } else {
+                System.setProperty(HotCommands.SELECTOR_PROVIDER, before);
+            }
+        }
+    }
 }

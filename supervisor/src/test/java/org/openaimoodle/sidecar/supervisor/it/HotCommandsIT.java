@@ -1,6 +1,7 @@
 package org.openaimoodle.sidecar.supervisor.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -199,6 +200,30 @@ class HotCommandsIT {
         both.assertSame();
         assertEquals(4, both.hot().exitCode(), both.toString());
         assertTrue(both.hot().stdout().contains("does not answer"), both.toString());
+    }
+
+    /**
+     * The hot commands run no service lookup: each one scans every jar of the class path, a noticeable part of a
+     * command that lives ~100 ms (the NIO provider, the locale data behind a Formatter, the logger that System.exit
+     * asks). Without an AOT cache, which loads its classes whether they are used or not, the class log shows it.
+     */
+    @Test
+    void hotCommandsRunNoServiceLookup() throws Exception {
+        supervisorAnswering(running());
+        health(200, WORKER_ID);
+        sidecar.with("SIDECAR_AOT_CACHE", "off");
+        List<List<String>> commandLines = List.of(List.of("status"), List.of("status", "--json"),
+                List.of("check", "--no-repair"));
+        for (int i = 0; i < commandLines.size(); i++) {
+            Path log = dir.resolve("classes-" + i + ".log");
+            sidecar.with("SIDECAR_JAVA_OPTS", "-Xlog:class+load=info:file=" + log);
+            ProcessRun.Finished run = sidecar.sidecarctl(commandLines.get(i).toArray(String[]::new));
+            assertEquals(0, run.exitCode(), run.toString());
+            String classes = Files.readString(log);
+            assertTrue(classes.contains(" org.openaimoodle.sidecar.supervisor.cli.HotCommands "), commandLines.get(i)
+                    + ": not the hot path, or no class log");
+            assertFalse(classes.contains("java.util.ServiceLoader"), commandLines.get(i) + " ran a service lookup");
+        }
     }
 
     @Test
