@@ -46,7 +46,12 @@ public final class HotCommands {
             return OptionalInt.of(switch (hot.command()) {
                 case "status" -> StatusCommand.show(sidecar, hot.flag());
                 case "check" -> CheckCommand.check(sidecar, hot.flag(), WaitOption.byDefault());
-                default -> RunCommand.run(sidecar);
+                default -> {
+                    // The supervisor lives for weeks: it ends through System.exit (shutdown hooks run), not exit().
+                    int code = RunCommand.run(sidecar);
+                    System.exit(code);
+                    yield code;
+                }
             });
         } catch (Exception e) {
             PrintWriter err = new PrintWriter(System.err, true);
@@ -55,7 +60,7 @@ public final class HotCommands {
     }
 
     /**
-     * Ends the JVM after a hot command with {@code code}, its output flushed. {@link System#exit} would first ask
+     * Ends the JVM after a hot command ({@code status}, {@code check}) with {@code code}, its output flushed. {@link System#exit} would first ask
      * {@link System.Logger} whether to log the exit (JDK 17+), and finding a logger backend is a service lookup that
      * opens every jar on the class path and starts java.logging: several milliseconds of a command that lives ~100.
      * The hot commands register no shutdown hook and leave nothing to finish (a supervisor that {@code check}
