@@ -122,8 +122,8 @@ final class OpenAiEndpoint implements HttpService {
                             streamIdleTimeout));
                 } else {
                     CacheKey key = costs.caches(action) ? key(action, body) : null;
-                    Served<Forwarded> served = costs.serve(user, key, Forwarded.CODEC, () -> Forwarded.of(checked(client.get()
-                            .forward(request.upstreamBody(), deadline))), forwarded -> forwarded.answer().ok(),
+                    Served<Forwarded> served = costs.serve(user, key, Forwarded.CODEC, () -> checked(client.get()
+                            .forward(request.upstreamBody(), deadline)), forwarded -> forwarded.answer().ok(),
                             Forwarded::totalTokens);
                     Forwarded forwarded = served.value();
                     whole(res, start, action, request, forwarded.answer(),
@@ -188,13 +188,14 @@ final class OpenAiEndpoint implements HttpService {
     }
 
     /**
-     * @return the answer, when a 2xx one is a Chat Completion (a JSON object with choices): a proxy's HTML page
-     *         or an answer without choices is no answer an OpenAI client can use
+     * @return the answer with its tokens, when a 2xx one is a Chat Completion (a JSON object with choices): a
+     *         proxy's HTML page or an answer without choices is no answer an OpenAI client can use. A 2xx answer
+     *         is parsed once, for the check and its tokens alike.
      * @throws UpstreamException ({@code upstream_error}) otherwise
      */
-    private static TransportResponse checked(TransportResponse answer) throws UpstreamException {
+    private static Forwarded checked(TransportResponse answer) throws UpstreamException {
         if (!answer.ok()) {
-            return answer;
+            return Forwarded.of(answer);
         }
         Object root;
         try {
@@ -209,7 +210,7 @@ final class OpenAiEndpoint implements HttpService {
         if (!(Json.path(root, "choices", 0) instanceof java.util.Map<?, ?>)) {
             throw new UpstreamException(UpstreamException.Kind.ERROR, "No response content found", 1);
         }
-        return answer;
+        return new Forwarded(answer, Usage.of(root));
     }
 
     /** The cache key of /v1: the action and the body, keys sorted, without {@code user}. */

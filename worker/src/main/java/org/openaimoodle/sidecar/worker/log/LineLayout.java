@@ -32,8 +32,14 @@ final class LineLayout extends LayoutBase<ILoggingEvent> {
     /** Longest exception message in a trace line or a one-line summary. */
     static final int MAX_EXCEPTION_MESSAGE_CHARS = 512;
 
-    private static final DateTimeFormatter TIME =
-            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSX").withZone(ZoneOffset.UTC);
+    /** The timestamp up to its milliseconds; {@code SSS} and {@code Z} (UTC) are appended per line. */
+    private static final DateTimeFormatter SECOND =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.").withZone(ZoneOffset.UTC);
+    /**
+     * The last second formatted: lines of the same second share its text instead of running the formatter
+     * each (it was ~3 % of the worker's CPU at 3,000 requests/s, one access line each).
+     */
+    private static volatile Second second = new Second(Long.MIN_VALUE, "");
     private static final String CONNECTION_LOGGERS = "io.helidon.webserver.";
     private static final int MAX_CAUSE_DEPTH = 32;
 
@@ -72,9 +78,30 @@ final class LineLayout extends LayoutBase<ILoggingEvent> {
     private StringBuilder header(long timeMillis, Level level, String logger) {
         StringBuilder line = new StringBuilder(160);
         if (timestamps) {
-            line.append(TIME.format(Instant.ofEpochMilli(timeMillis))).append(' ');
+            appendTime(line, timeMillis);
+            line.append(' ');
         }
         return line.append(level).append(' ').append(logger, logger.lastIndexOf('.') + 1, logger.length()).append(": ");
+    }
+
+    /** Appends {@code yyyy-MM-ddTHH:mm:ss.SSSZ} (UTC). */
+    static void appendTime(StringBuilder line, long timeMillis) {
+        long epochSecond = Math.floorDiv(timeMillis, 1000L);
+        int millis = (int) Math.floorMod(timeMillis, 1000L);
+        Second current = second;
+        if (current.epochSecond() != epochSecond) {
+            current = new Second(epochSecond, SECOND.format(Instant.ofEpochSecond(epochSecond)));
+            second = current;
+        }
+        line.append(current.text());
+        if (millis < 100) {
+            line.append(millis < 10 ? "00" : "0");
+        }
+        line.append(millis).append('Z');
+    }
+
+    /** A second and its formatted text. */
+    private record Second(long epochSecond, String text) {
     }
 
     /** {@code Class: message}, and {@code (root cause Class: message)} when it has a cause. */

@@ -3,9 +3,12 @@ package org.openaimoodle.sidecar.worker.metrics;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -36,6 +39,13 @@ public final class PrometheusMetrics implements Metrics {
     private final Counter cache;
     private final Counter rejections;
     private volatile IntSupplier inFlight = () -> 0;
+    /**
+     * The series of each fixed label value, looked up once: {@code labelValues} validates its arguments and
+     * hashes a fresh list on every call, and every request counts at least one upstream attempt.
+     */
+    private final Map<Attempt, CounterDataPoint> attemptSeries = new EnumMap<>(Attempt.class);
+    private final Map<CacheLookup, CounterDataPoint> cacheSeries = new EnumMap<>(CacheLookup.class);
+    private final Map<Limit, CounterDataPoint> rejectionSeries = new EnumMap<>(Limit.class);
 
     /**
      * @param labels             how label values are bounded
@@ -78,13 +88,13 @@ public final class PrometheusMetrics implements Metrics {
                 .help("When this worker process started, seconds since the epoch")
                 .callback(cb -> cb.call(startSeconds)).register(registry);
         for (Attempt outcome : Attempt.values()) { // every series from the start: rate() needs the zero
-            attempts.labelValues(outcome.label());
+            attemptSeries.put(outcome, attempts.labelValues(outcome.label()));
         }
         for (CacheLookup result : CacheLookup.values()) {
-            cache.labelValues(result.label());
+            cacheSeries.put(result, cache.labelValues(result.label()));
         }
         for (Limit limit : Limit.values()) {
-            rejections.labelValues(limit.label());
+            rejectionSeries.put(limit, rejections.labelValues(limit.label()));
         }
     }
 
@@ -108,17 +118,17 @@ public final class PrometheusMetrics implements Metrics {
 
     @Override
     public void upstreamAttempt(Attempt outcome) {
-        attempts.labelValues(outcome.label()).inc();
+        attemptSeries.get(outcome).inc();
     }
 
     @Override
     public void cacheLookup(CacheLookup result) {
-        cache.labelValues(result.label()).inc();
+        cacheSeries.get(result).inc();
     }
 
     @Override
     public void limitRefused(Limit limit) {
-        rejections.labelValues(limit.label()).inc();
+        rejectionSeries.get(limit).inc();
     }
 
     /** @return the media type of what {@link #write} writes */

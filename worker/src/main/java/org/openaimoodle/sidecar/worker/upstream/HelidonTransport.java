@@ -142,8 +142,13 @@ public final class HelidonTransport implements UpstreamTransport {
             byte[] responseBody = new byte[0];
             if (response.entity().hasEntity()) {
                 // Closing the response afterwards closes the connection when the body was not read to its end.
-                responseBody = ReplyTooLargeException.readBounded(response.entity().inputStream(),
-                        response.headers().contentLength().orElse(-1), maxReplyBytes);
+                InputStream in = response.entity().inputStream();
+                responseBody = ReplyTooLargeException.readBounded(in, response.headers().contentLength().orElse(-1),
+                        maxReplyBytes);
+                // A body read to exactly its Content-Length has not yet told Helidon that it ended: only a read
+                // that returns -1 does. Without it, closing the response closes the connection instead of
+                // returning it to the pool, and every request pays a new TCP connection to the upstream.
+                in.read();
             }
             return new TransportResponse(response.status().code(), headers(response), responseBody);
         }

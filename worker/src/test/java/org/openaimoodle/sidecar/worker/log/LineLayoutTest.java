@@ -34,6 +34,19 @@ class LineLayoutTest {
     }
 
     @Test
+    void timestampsMatchTheIsoFormatAcrossMillisecondsAndSeconds() {
+        java.time.format.DateTimeFormatter iso = java.time.format.DateTimeFormatter
+                .ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSX").withZone(java.time.ZoneOffset.UTC);
+        long base = 1_764_072_000_000L;
+        for (long millis : new long[] {base, base + 7, base + 42, base + 100, base + 999, base + 1000, base + 61_005,
+                base + 86_400_000L, base - 1, 0L, -1L}) {
+            StringBuilder line = new StringBuilder();
+            LineLayout.appendTime(line, millis);
+            assertEquals(iso.format(java.time.Instant.ofEpochMilli(millis)), line.toString(), "at " + millis);
+        }
+    }
+
+    @Test
     void stackTraceLinesFollowIndented() {
         String text = new LineLayout(false).doLayout(event("worker", "failed", new IllegalStateException("boom",
                 new java.io.IOException("root"))));
