@@ -114,10 +114,13 @@ figure_added_latency() {
     stop_pid "$portkey_pid"
 }
 
-# The slow (LLM-like) upstream: the tests' fake upstream, the testkit jar run standalone.
+# The slow (LLM-like) upstream: the tests' fake upstream, the testkit jar run standalone. It stands in for a
+# remote API, which costs the sidecar's machine nothing, so it is kept cheap on the shared cores: C1 only,
+# like the bench tools (with C2 its compiler alone spent 0.8-1.3 s of CPU during figure 2's burst, beside
+# the worker's), and warmed by the direct burst of figure 2 before the worker's.
 start_slow_upstream() {
     slow_port=$(free_port)
-    "$SIDECAR_JAVA" -XX:+UseSerialGC -jar "$testkit_jar" "$slow_port" "$SLOW_UPSTREAM_MS" \
+    "$SIDECAR_JAVA" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$testkit_jar" "$slow_port" "$SLOW_UPSTREAM_MS" \
         >"$out/logs/slow-upstream.log" 2>&1 &
     slow_pid=$!
     tracked_pids+=("$slow_pid")
@@ -128,6 +131,15 @@ start_slow_upstream() {
 figure_in_flight() {
     say "figure 2: $IN_FLIGHT requests in flight, upstream answers after ${SLOW_UPSTREAM_MS} ms"
     start_slow_upstream
+    # The floor: the same client straight to the slow upstream, no sidecar. It also warms the upstream, as a
+    # real one is warm, for the sidecar's burst and the peer's alike.
+    line=$(bench_tool LoadClient "$slow_port" "$IN_FLIGHT" "$out/chat-completions.json" 60 \
+        /v1/chat/completions '"choices"' 2>>"$out/logs/load-client.log") \
+        || die "load client failed against the slow upstream: see bench/out/logs/load-client.log"
+    for pair in $line; do
+        record "fig2.direct.${pair%%=*}" "${pair#*=}"
+    done
+    say "  direct: $line"
     # As many admitted at once as the figure sends: it measures the burst, not the admission limit's 503s.
     start_worker fig2-worker "http://127.0.0.1:$slow_port/v1" SIDECAR_MAX_CONCURRENT_REQUESTS="$IN_FLIGHT"
     local line pair burst_end idle_kb quiet_kb

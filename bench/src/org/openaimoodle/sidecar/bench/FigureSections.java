@@ -97,6 +97,17 @@ final class FigureSections {
                 + " | " + Report.mb(results.number("fig2.worker_rss_after_kb"))
                 + " | " + Report.mb(results.number("fig2.worker_rss_quiet60_kb"))
                 + " | " + results.text("fig2.worker_threads_after") + " |\n\n"
+                + "The floor, measured first: the same client straight to the slow upstream (its "
+                + "`/v1/chat/completions`, no sidecar); it also warms the upstream for both bursts below and above. "
+                + "The upstream runs C1 only: it stands in for a remote API, and on these 2 cores its C2 compiler "
+                + "competed with the worker.\n\n"
+                + "| requests | peak in flight | successes | failures | time to finish | client p50 | client p99 |\n"
+                + "|---|---|---|---|---|---|---|\n"
+                + "| " + results.text("fig2.direct.requests") + " | " + results.text("fig2.direct.peak_in_flight")
+                + " | " + results.text("fig2.direct.successes") + " | " + results.text("fig2.direct.failures")
+                + " | " + Report.ms(results.number("fig2.direct.elapsed_ms"), 1, 0)
+                + " | " + Report.ms(results.number("fig2.direct.p50_ms"), 1, 0)
+                + " | " + Report.ms(results.number("fig2.direct.p99_ms"), 1, 0) + " |\n\n"
                 + "The same burst through the Portkey gateway (its `/v1/chat/completions`, the same slow upstream, a "
                 + "fresh gateway):\n\n"
                 + "| requests | peak in flight | successes | failures | time to finish | client p50 | client p99 | gateway peak RSS (VmHWM) | gateway RSS after |\n"

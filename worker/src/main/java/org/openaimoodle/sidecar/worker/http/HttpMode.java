@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.lang.reflect.Field;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -34,6 +36,10 @@ public final class HttpMode {
     private static final Logger LOG = LoggerFactory.getLogger("worker");
     /** Connections Helidon may accept beyond SIDECAR_MAX_CONNECTIONS, so that the guard can make room. */
     private static final int ACCEPT_RESERVE = 16;
+    /** Helidon's default accept backlog, kept as the floor of ours. */
+    private static final int DEFAULT_BACKLOG = 1024;
+    /** Where Linux caps every listen backlog (net.core.somaxconn). */
+    private static final Path SOMAXCONN = Path.of("/proc/sys/net/core/somaxconn");
 
     private HttpMode() {
     }
@@ -88,6 +94,7 @@ public final class HttpMode {
         if (config.supervised() && !reusePort) {
             LOG.warn("SO_REUSEPORT is not supported here: a restart cannot start the new worker beside this one");
         }
+        warnIfKernelCapsBacklog(backlog(config));
         QuietHeapRelease.start(gate::admittedSoFar, gate::inFlight);
         if (config.apiKey().isPresent() && transport instanceof HelidonTransport helidon) {
             Thread.ofVirtual().name("webclient-warm-up").start(helidon::warmUp);
@@ -113,6 +120,36 @@ public final class HttpMode {
                     .putListenerSocketOption(StandardSocketOptions.SO_REUSEPORT, true);
         }
         return configure(server, config, service, gate, metrics, guard).build();
+    }
+
+    /**
+     * The accept backlog: as many connections as the worker holds ({@code SIDECAR_MAX_CONNECTIONS} and the reserve).
+     * A connection that finds the accept queue full is not refused: its SYN is dropped and TCP sends it again only
+     * after 1 s, so with Helidon's default of 1024, of a burst of 2,000 connections arriving while the worker cannot
+     * accept for a moment (a GC pause, its accept thread waiting for a core) every one beyond 1024 lost a second
+     * (the burst of BENCHMARKS.md, figure 2, on a loaded machine, or with the worker stopped for 0.6 s). The kernel
+     * caps it at {@code net.core.somaxconn}; the queue costs kernel memory only for connections waiting in it.
+     *
+     * @param config the configuration
+     * @return the backlog to listen with
+     */
+    static int backlog(WorkerConfig config) {
+        return Math.max(DEFAULT_BACKLOG, config.maxConnections() + ACCEPT_RESERVE);
+    }
+
+    /** Says once at start when the kernel caps the accept queue below {@code wanted} (Linux; elsewhere silent). */
+    private static void warnIfKernelCapsBacklog(int wanted) {
+        try {
+            // Files.readString reads "4" of "4096" here: procfs files report size 0; read them by line.
+            int cap = Integer.parseInt(Files.readAllLines(SOMAXCONN).get(0).strip());
+            if (cap < wanted) {
+                LOG.warn("the kernel caps the accept queue at {} connections (net.core.somaxconn), below the {} this "
+                        + "worker holds: in a burst the connections beyond it wait 1 s for TCP to retry; raise "
+                        + "net.core.somaxconn to {} to avoid that", cap, wanted, wanted);
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or not readable: nothing to say
+        }
     }
 
     /**
@@ -172,6 +209,7 @@ public final class HttpMode {
                 .protocolsDiscoverServices(false) // the guard is the only connection selector (see there)
                 .addConnectionSelector(guard)
                 .maxTcpConnections(config.maxConnections() + ACCEPT_RESERVE)
+                .backlog(backlog(config))
                 .routing(routing -> HttpRoutes.routing(routing, config, service, gate, metrics));
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
@@ -14,7 +15,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openaimoodle.sidecar.testkit.TestKeys;
@@ -170,6 +174,50 @@ class ConnectionBoundsIT {
                     closeAll(accepted);
                 }
             }
+        }
+    }
+
+    /**
+     * A burst of connections arriving while the worker cannot accept (here: stopped; in production a GC pause or its
+     * accept thread waiting for a core) waits in the kernel's accept queue. With Helidon's default backlog of 1024
+     * every connection beyond it had its SYN dropped and retried by TCP only after 1 s.
+     */
+    @Test
+    void aBurstOfConnectionsWhileTheWorkerCannotAcceptWaitsInTheAcceptQueue() throws Exception {
+        int burst = 2000; // figure 2's burst, within the default SIDECAR_MAX_CONNECTIONS
+        int somaxconn = Integer.parseInt(java.nio.file.Files.readAllLines( // readString truncates procfs files
+                Path.of("/proc/sys/net/core/somaxconn")).get(0).strip());
+        Assumptions.assumeTrue(somaxconn >= burst, "net.core.somaxconn " + somaxconn + " caps every backlog");
+        try (WorkerUnderTest worker = WorkerUnderTest.startHttp(dir, Map.of(), false)) {
+            String pid = Long.toString(worker.process().pid());
+            List<Socket> sockets = new CopyOnWriteArrayList<>();
+            int connected = 0;
+            assertEquals(0, new ProcessBuilder("kill", "-STOP", pid).start().waitFor());
+            try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<Boolean>> connects = new ArrayList<>();
+                for (int i = 0; i < burst; i++) {
+                    connects.add(executor.submit(() -> {
+                        Socket socket = new Socket();
+                        sockets.add(socket);
+                        // Under the first SYN retransmission (1 s): only a connection the queue took makes it.
+                        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), worker.port()), 800);
+                        return true;
+                    }));
+                }
+                for (Future<Boolean> connect : connects) {
+                    try {
+                        connect.get();
+                        connected++;
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        // timed out: its SYN was dropped
+                    }
+                }
+            } finally {
+                new ProcessBuilder("kill", "-CONT", pid).start().waitFor();
+                closeAll(sockets);
+            }
+            assertEquals(burst, connected, "connections completed while the worker could not accept");
+            assertHealthy(worker);
         }
     }
 }
