@@ -104,6 +104,15 @@ sidecar_aot_opts() {
     SIDECAR_AOT_OPTS=()
     if [ "${SIDECAR_AOT_TRAIN_ROLE:-}" = "$role" ] && [ -n "${SIDECAR_AOT_TRAIN_OUTPUT:-}" ]; then
         SIDECAR_AOT_OPTS=("-XX:AOTCacheOutput=$SIDECAR_AOT_TRAIN_OUTPUT")
+        # The long-lived roles' caches without the training run's method profiles (JEP 515): they feed
+        # the JIT's profiling tiers, and these roles run C1 only. Idle RSS worker 78.4 -> 77.0 MB,
+        # supervisor 50.5 -> 49.6 MB, and the same after 200 requests; worker start unchanged
+        # (294 vs 311 ms, 8 runs). Only the training run gets the flag; the cache runs without it.
+        case "$role" in
+            worker-http | supervisor)
+                SIDECAR_AOT_OPTS+=(-XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining)
+                ;;
+        esac
         return 0
     fi
     [ "${SIDECAR_AOT_CACHE:-auto}" = off ] && return 0
