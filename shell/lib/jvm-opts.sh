@@ -27,7 +27,12 @@
 # Flags every role gets. -Xlog:disable first: without it, JVM warnings and errors (e.g. about an
 # unusable AOT cache) still go to stdout, which in stdio mode carries only JSON replies.
 # -XX:-UsePerfData: no hsperfdata file to create and map at start (jps no longer lists us; jcmd works).
-SIDECAR_JVM_COMMON_OPTS="-Xlog:disable -Xlog:all=warning:stderr -XX:-UsePerfData"
+# aot*=error: JDK 25.0.x prints two AOT warnings at every start of the HTTP worker ("Failed to link
+# AdapterHandlerEntry", JDK-8364929: a hash collision of adapter fingerprints; the adapter is then made
+# as without a cache), which the log file would carry forever. Turning adapter caching off instead
+# (a diagnostic flag) cost 20 ms of start-up (285 -> 306 ms, 6 pairs). This launcher checks the cache
+# itself (see above); SIDECAR_JAVA_OPTS=-Xlog:aot=info:stderr shows what the JVM makes of it.
+SIDECAR_JVM_COMMON_OPTS="-Xlog:disable -Xlog:all=warning,aot*=error:stderr -XX:-UsePerfData"
 
 sidecar_jvm_opts() {
     local role=$1 home=$2 defaults custom module feature=0
@@ -53,8 +58,13 @@ sidecar_jvm_opts() {
         worker-http)
             # The heap starts small (idle RSS) and is capped where 2,000 requests in flight still fit the
             # RSS target (a larger cap only raised the peak); virtual threads keep platform stacks few.
-            # C1 only: C2's start-up CPU bought no throughput or latency that wrk could tell apart.
-            # Measured side by side: BENCHMARKS.md, "What mattered".
+            # C1 only. C2 (tiered, as by default) doubles throughput once warm: 16 clients on /v1 after
+            # 20 s of load, 5,300 req/s with C1 against 8,850-10,790 with C2. But a fresh worker is slower
+            # for its first seconds (6 s at 16 clients: 4,130 vs 2,600 req/s; 2,850 with the training run's
+            # profiles in the cache), starts later (290 vs 420 ms to healthy) and holds more (idle RSS 75 vs
+            # 81 MB, after load 131 vs 140-174 MB); restarts, crash recovery and a burst on a fresh worker are
+            # what this role is measured by, and an upstream at LLM latency is far below either rate.
+            # To run C2 anyway: SIDECAR_JAVA_OPTS=-XX:TieredStopAtLevel=4 (the AOT cache stays in use).
             # After a burst, QuietHeapRelease runs one full collection once the worker is quiet; these
             # let that collection give the heap back at once and down to what is live plus 40 %
             # (defaults: 70 %, and only a part per collection), so RSS returns near its idle level.
