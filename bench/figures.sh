@@ -143,7 +143,7 @@ figure_in_flight() {
     # As many admitted at once as the figure sends: it measures the burst, not the admission limit's 503s.
     start_worker fig2-worker "http://127.0.0.1:$slow_port/v1" SIDECAR_MAX_CONCURRENT_REQUESTS="$IN_FLIGHT"
     local line pair burst_end idle_kb quiet_kb
-    sleep 3 # idle, as in figure 3
+    sleep "$IDLE_S" # idle, as in figure 3
     idle_kb=$(proc_status "$worker_pid" VmRSS)
     record fig2.worker_idle_rss_kb "$idle_kb"
     line=$(bench_tool LoadClient "$worker_port" "$IN_FLIGHT" "$out/ai-chat.json" 60 2>>"$out/logs/load-client.log") \
@@ -191,6 +191,7 @@ supervisor_env() {
 figure_footprint_and_recovery() {
     say "figures 3 and 4: footprint and recovery ($STARTS cold starts via sidecarctl run)"
     local i supervisor worker new_worker cold
+    record fig3.idle_s "$IDLE_S"
     for i in $(seq 1 "$STARTS"); do
         supervisor_env
         watch_start "$sup_port" 30 "$out/logs/supervisor-run.log" "${sup_env[@]}" "$sidecarctl" run
@@ -198,7 +199,7 @@ figure_footprint_and_recovery() {
         cold=$WATCH_MS
         record "fig4.cold_start_ms.$i" "$cold"
         worker=$(child_of "$supervisor") || die "supervisor $supervisor started no worker"
-        sleep 3 # idle: let start-up garbage settle as it would in production
+        sleep "$IDLE_S" # idle: let start-up garbage settle as it would in production
         record "fig3.supervisor_idle_rss_kb.$i" "$(proc_status "$supervisor" VmRSS)"
         record "fig3.worker_idle_rss_kb.$i" "$(proc_status "$worker" VmRSS)"
         record "fig3.supervisor_idle_anon_kb.$i" "$(proc_status "$supervisor" RssAnon)"

@@ -20,6 +20,8 @@ readonly DURATION=${BENCH_DURATION:-8}
 readonly IN_FLIGHT=${BENCH_IN_FLIGHT:-2000}
 readonly SLOW_UPSTREAM_MS=2000
 readonly STARTS=${BENCH_STARTS:-5}
+# Idle RSS is read this long after start: the JVM gives back start-up memory (C1's arena chunks) after ~5 s.
+readonly IDLE_S=10
 readonly FIRST_EVENT_WARMUP=100
 readonly FIRST_EVENT_PAIRS=${BENCH_FIRST_EVENT_PAIRS:-200}
 readonly TIME_LIMIT_S=900

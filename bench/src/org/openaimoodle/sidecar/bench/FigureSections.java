@@ -185,7 +185,8 @@ final class FigureSections {
 
     String footprint() {
         return "## 3. Footprint\n\n"
-                + "Resident set (VmRSS) after 3 s idle, each of " + results.series("fig4.cold_start_ms").size()
+                + "Resident set (VmRSS) after " + results.text("fig3.idle_s") + " s idle (by then the JVM has given back "
+                + "what start-up freed), each of " + results.series("fig4.cold_start_ms").size()
                 + " fresh `sidecarctl run` starts (own run dir, log file and port); the worker is the "
                 + "supervisor's child. After load: the worker of figure 1 and of figure 2. The rest of RSS is "
                 + "file-backed: mostly the mapped AOT cache and the JVM's own library, shared with the page cache.\n\n"
