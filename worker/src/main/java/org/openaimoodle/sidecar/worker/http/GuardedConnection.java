@@ -35,6 +35,9 @@ final class GuardedConnection implements ServerConnection {
     private static final byte[] HTTP_1_0 = " HTTP/1.0".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] AS_HTTP_1_1 = " HTTP/1.1\r\nConnection: close\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final int MAX_REQUEST_LINE = 4096;
+    /** Longest lingering close, and longest wait for a byte during it. */
+    private static final Duration LINGER = Duration.ofSeconds(2);
+    private static final Duration LINGER_READ = Duration.ofMillis(500);
 
     private final ConnectionGuard guard;
     private final ConnectionContext ctx;
@@ -47,6 +50,7 @@ final class GuardedConnection implements ServerConnection {
     private volatile long headSince;
     private volatile ServerConnection http1;
     private volatile Thread thread;
+    private volatile boolean lingerOnClose;
 
     GuardedConnection(ConnectionGuard guard, ConnectionContext ctx) {
         this.guard = guard;
@@ -72,8 +76,61 @@ final class GuardedConnection implements ServerConnection {
             http1 = guard.http1(context);
             http1.handle(limit);
         } finally {
+            if (lingerOnClose) {
+                linger();
+            }
             SERVING.remove();
             guard.leave(this);
+        }
+    }
+
+    /**
+     * The connection the current thread serves closes after its answer although the client may still be sending
+     * the request body (an answer given without reading it: 413, 401, …). Closing a socket with unread bytes makes
+     * the kernel send a reset, and a reset that reaches the client before it has read the answer discards the
+     * answer: the client sees a connection closed without a reply. Such a close lingers instead ({@link #linger}).
+     */
+    static void closesWithUnreadBody() {
+        GuardedConnection connection = SERVING.get();
+        if (connection != null) {
+            connection.lingerOnClose = true;
+        }
+    }
+
+    /**
+     * A lingering close, as web servers do it: the answer is followed by the end of our side of the stream (FIN),
+     * then what the client still sends is read and dropped until it closes its side, for at most {@link #LINGER}
+     * (and {@link #LINGER_READ} without a byte); Helidon closes the socket afterwards, with nothing unread left.
+     */
+    private void linger() {
+        Object channel = delegateOf(ctx.serverSocket());
+        java.net.Socket socket = channel instanceof java.nio.channels.SocketChannel nio ? nio.socket()
+                : channel instanceof java.net.Socket plain ? plain : null;
+        if (socket == null) {
+            return;
+        }
+        try {
+            socket.shutdownOutput();
+            socket.setSoTimeout((int) LINGER_READ.toMillis());
+            java.io.InputStream in = socket.getInputStream();
+            byte[] dropped = new byte[8192];
+            long end = System.nanoTime() + LINGER.toNanos();
+            while (System.nanoTime() < end && in.read(dropped) >= 0) {
+                // dropped
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // the client is gone, stopped sending, or the socket was closed meanwhile: nothing left to wait for
+        }
+    }
+
+    /** @return the JDK socket or channel behind Helidon's socket (private field {@code delegate}), or null */
+    private static Object delegateOf(HelidonSocket socket) {
+        try {
+            java.lang.reflect.Field delegate = socket.getClass().getDeclaredField("delegate");
+            delegate.setAccessible(true);
+            return delegate.get(socket);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null; // another Helidon version: the socket closes at once, as before
         }
     }
 

@@ -57,7 +57,11 @@ final class RequestHygiene implements Filter {
             }
             chain.proceed();
         }
-        if (saysClose(req.headers()) || saysClose(res.headers()) || (bodyPresent && !req.content().consumed())) {
+        boolean unreadBody = bodyPresent && !req.content().consumed();
+        if (unreadBody) {
+            GuardedConnection.closesWithUnreadBody(); // the close lingers: the client may still be sending it
+        }
+        if (saysClose(req.headers()) || saysClose(res.headers()) || unreadBody) {
             // The answer is complete on the wire; ending the connection here is the only way to stop Helidon
             // from reading what follows (an unread body) as the next request.
             throw new CloseConnectionException("answered; closing");

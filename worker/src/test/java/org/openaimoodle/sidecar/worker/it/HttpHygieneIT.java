@@ -91,6 +91,28 @@ class HttpHygieneIT {
                 + embeddedAiRequest()), 413);
     }
 
+    /**
+     * A client that sends its whole oversized body, as curl and Java's HttpClient do, and only then reads: the 413
+     * must still reach it. Closed at once with the body unread, the socket sends a reset that discards the answer
+     * waiting in the client (Java: "header parser received no bytes"); the close lingers, reading what comes.
+     */
+    @Test
+    void payloadTooLargeReachesAClientThatSendsTheWholeBodyFirst() throws Exception {
+        int size = 4 * 1024 * 1024;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            try (RawHttp http = new RawHttp(fixture.worker().port())) {
+                http.send("POST /ai HTTP/1.1\r\nHost: " + host() + "\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: " + size + "\r\n\r\n" + "a".repeat(64 * 1024));
+                Thread.sleep(200); // the worker has answered and closed meanwhile
+                http.send("a".repeat(size - 64 * 1024));
+                RawHttp.Received received = http.read(QUIET);
+                assertEquals(413, received.status(), "attempt " + attempt + ": " + received.text());
+                assertTrue(received.closed(), received.text());
+            }
+        }
+        assertEquals(0, fixture.upstream().received().size());
+    }
+
     @Test
     void chunkedBodyLeftUnreadWithConnectionCloseIsNeverARequest() throws Exception {
         String smuggled = embeddedAiRequest();
