@@ -79,6 +79,15 @@ final class FigureSections {
                 + " socket errors)" : text;
     }
 
+    /** @return a burst's first seven cells (requests … client p99) from the figures under {@code prefix} */
+    private String burstCells(String prefix) {
+        return "| " + results.text(prefix + "requests") + " | " + results.text(prefix + "peak_in_flight")
+                + " | " + results.text(prefix + "successes") + " | " + results.text(prefix + "failures")
+                + " | " + Report.ms(results.number(prefix + "elapsed_ms"), 1, 0)
+                + " | " + Report.ms(results.number(prefix + "p50_ms"), 1, 0)
+                + " | " + Report.ms(results.number(prefix + "p99_ms"), 1, 0);
+    }
+
     String inFlight() {
         return "## 2. Concurrency at LLM latency\n\n"
                 + "`bench/src/…/LoadClient.java` opens " + results.text("fig2.requests")
@@ -87,11 +96,7 @@ final class FigureSections {
                 + "A request is in flight from the moment it is written until its reply is read.\n\n"
                 + "| requests | peak in flight | successes | failures | time to finish | client p50 | client p99 | worker idle RSS before | worker peak RSS (VmHWM) | worker RSS after | after 60 s quiet | threads after |\n"
                 + "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
-                + "| " + results.text("fig2.requests") + " | " + results.text("fig2.peak_in_flight")
-                + " | " + results.text("fig2.successes") + " | " + results.text("fig2.failures")
-                + " | " + Report.ms(results.number("fig2.elapsed_ms"), 1, 0)
-                + " | " + Report.ms(results.number("fig2.p50_ms"), 1, 0)
-                + " | " + Report.ms(results.number("fig2.p99_ms"), 1, 0)
+                + burstCells("fig2.")
                 + " | " + Report.mb(results.number("fig2.worker_idle_rss_kb"))
                 + " | " + Report.mb(results.number("fig2.worker_peak_rss_kb"))
                 + " | " + Report.mb(results.number("fig2.worker_rss_after_kb"))
@@ -103,20 +108,12 @@ final class FigureSections {
                 + "competed with the worker.\n\n"
                 + "| requests | peak in flight | successes | failures | time to finish | client p50 | client p99 |\n"
                 + "|---|---|---|---|---|---|---|\n"
-                + "| " + results.text("fig2.direct.requests") + " | " + results.text("fig2.direct.peak_in_flight")
-                + " | " + results.text("fig2.direct.successes") + " | " + results.text("fig2.direct.failures")
-                + " | " + Report.ms(results.number("fig2.direct.elapsed_ms"), 1, 0)
-                + " | " + Report.ms(results.number("fig2.direct.p50_ms"), 1, 0)
-                + " | " + Report.ms(results.number("fig2.direct.p99_ms"), 1, 0) + " |\n\n"
+                + burstCells("fig2.direct.") + " |\n\n"
                 + "The same burst through the Portkey gateway (its `/v1/chat/completions`, the same slow upstream, a "
                 + "fresh gateway):\n\n"
                 + "| requests | peak in flight | successes | failures | time to finish | client p50 | client p99 | gateway peak RSS (VmHWM) | gateway RSS after |\n"
                 + "|---|---|---|---|---|---|---|---|---|\n"
-                + "| " + results.text("fig2.portkey.requests") + " | " + results.text("fig2.portkey.peak_in_flight")
-                + " | " + results.text("fig2.portkey.successes") + " | " + results.text("fig2.portkey.failures")
-                + " | " + Report.ms(results.number("fig2.portkey.elapsed_ms"), 1, 0)
-                + " | " + Report.ms(results.number("fig2.portkey.p50_ms"), 1, 0)
-                + " | " + Report.ms(results.number("fig2.portkey.p99_ms"), 1, 0)
+                + burstCells("fig2.portkey.")
                 + " | " + Report.mb(results.number("fig2.portkey.peak_rss_kb"))
                 + " | " + Report.mb(results.number("fig2.portkey.rss_after_kb")) + " |\n\n";
     }
