@@ -1,7 +1,5 @@
 package org.openaimoodle.sidecar.supervisor;
 
-import java.util.OptionalInt;
-
 import org.openaimoodle.sidecar.supervisor.cli.HotCommands;
 import org.openaimoodle.sidecar.supervisor.cli.SidecarctlCommand;
 
@@ -11,14 +9,11 @@ public final class Main {
     }
 
     /**
-     * Runs one sidecarctl command and exits with its code: {@code status} and {@code check} without
+     * Runs one sidecarctl command and exits with its code: {@code status}, {@code check} and {@code run} without
      * picocli's start-up cost when the command line is one of theirs, everything else through picocli.
      */
     public static void main(String[] args) {
-        OptionalInt hot = HotCommands.run(args);
-        if (hot.isPresent()) {
-            HotCommands.exit(hot.getAsInt());
-        }
+        HotCommands.runAndExit(args);
         System.exit(SidecarctlCommand.commandLine().execute(args));
     }
 }

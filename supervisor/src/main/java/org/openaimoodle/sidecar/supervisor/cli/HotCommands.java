@@ -3,17 +3,17 @@ package org.openaimoodle.sidecar.supervisor.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.OptionalInt;
 
 /**
  * The hot commands without picocli: {@code status [--json]}, {@code check [--no-repair]} and {@code run}, with or
  * without one {@code --config FILE} (before or after the command, as picocli takes it). Cron, Docker's HEALTHCHECK
  * and monitoring run the first two every few seconds, each in a fresh JVM, and building picocli's model of every
  * command cost more than the command itself (~170 ms: its Java 5 class files cannot enter an AOT cache); {@code run}
- * (the container's entrypoint, and what {@code start} detaches) pays it before the worker can even be started. Only these exact command
- * lines are taken here; any other (help, {@code --wait}, a typo, an option twice, an {@code @file}) goes to
- * picocli, which therefore still owns every help text and error message. What runs is the command's own code
- * ({@link StatusCommand#show}, {@link CheckCommand#check}), so both ways print the same and exit the same.
+ * (the container's entrypoint, and what {@code start} detaches) pays it before the worker can even be started.
+ * Only these exact command lines are taken here; any other (help, {@code --wait}, a typo, an option twice, an
+ * {@code @file}) goes to picocli, which therefore still owns every help text and error message. What runs is the
+ * command's own code ({@link StatusCommand#show}, {@link CheckCommand#check}, {@link RunCommand#run}), so both ways
+ * print the same and exit the same.
  */
 public final class HotCommands {
     private HotCommands() {
@@ -30,43 +30,38 @@ public final class HotCommands {
     }
 
     /**
-     * Runs {@code args} if it is a hot command line.
+     * Runs {@code args} if it is a hot command line, then ends the JVM with its exit code.
      *
-     * @return the exit code, or empty when {@code args} is for picocli
+     * <p>{@code status} and {@code check} end by {@link Runtime#halt}, their output flushed: {@link System#exit}
+     * would first ask {@link System.Logger} whether to log the exit (JDK 17+), and finding a logger backend is a
+     * service lookup that opens every jar on the class path and starts java.logging, several milliseconds of a
+     * command that lives ~100. They register no shutdown hook and leave nothing to finish (a supervisor that
+     * {@code check} starts is a detached process of its own), so halting ends them exactly as exit would. The
+     * supervisor ({@code run}) lives for weeks and ends through {@link System#exit}: shutdown hooks run.
+     *
+     * <p>Returns only when {@code args} is for picocli.
      */
-    public static OptionalInt run(String[] args) {
+    public static void runAndExit(String[] args) {
         Optional<Parsed> parsed = parse(args);
         if (parsed.isEmpty()) {
-            return OptionalInt.empty();
+            return;
         }
         Parsed hot = parsed.get();
         useDefaultSelectorProvider();
+        int code;
         try {
             LocalSidecar sidecar = LocalSidecar.load(hot.configFile());
-            return OptionalInt.of(switch (hot.command()) {
+            code = switch (hot.command()) {
                 case "status" -> StatusCommand.show(sidecar, hot.flag());
                 case "check" -> CheckCommand.check(sidecar, hot.flag(), WaitOption.byDefault());
-                default -> {
-                    // The supervisor lives for weeks: it ends through System.exit (shutdown hooks run), not exit().
-                    int code = RunCommand.run(sidecar);
-                    System.exit(code);
-                    yield code;
-                }
-            });
+                default -> RunCommand.run(sidecar);
+            };
         } catch (Exception e) {
-            PrintWriter err = new PrintWriter(System.err, true);
-            return OptionalInt.of(CommandFailure.report(e, err));
+            code = CommandFailure.report(e, new PrintWriter(System.err, true));
         }
-    }
-
-    /**
-     * Ends the JVM after a hot command ({@code status}, {@code check}) with {@code code}, its output flushed. {@link System#exit} would first ask
-     * {@link System.Logger} whether to log the exit (JDK 17+), and finding a logger backend is a service lookup that
-     * opens every jar on the class path and starts java.logging: several milliseconds of a command that lives ~100.
-     * The hot commands register no shutdown hook and leave nothing to finish (a supervisor that {@code check}
-     * starts is a detached process of its own), so halting ends them exactly as exit would.
-     */
-    public static void exit(int code) {
+        if (hot.command().equals("run")) {
+            System.exit(code);
+        }
         System.out.flush();
         System.err.flush();
         Runtime.getRuntime().halt(code);
