@@ -14,24 +14,33 @@ SIDECAR_MIN_JAVA=${SIDECAR_MIN_JAVA:-21}
 # Sets SIDECAR_JAVA_FEATURE to the feature version (17, 21, 25, ...) of the JDK whose home is $1, or
 # fails (and leaves it empty) when that home has no readable `release` file with a version.
 sidecar_java_feature() {
-    local release="$1/release" line version=""
+    local version
     SIDECAR_JAVA_FEATURE=
-    [ -r "$release" ] || return 1
-    while IFS= read -r line || [ -n "$line" ]; do
-        case "$line" in
-            JAVA_VERSION=*)
-                version=${line#JAVA_VERSION=}
-                break
-                ;;
-        esac
-    done <"$release"
-    version=${version//\"/}
-    version=${version%%[.+-]*}
+    sidecar_release_value "$1" JAVA_VERSION || return 1
+    version=${SIDECAR_RELEASE_VALUE%%[.+-]*}
     [ "$version" = 1 ] && version=8
     case "$version" in
         ''|*[!0-9]*) return 1 ;;
     esac
     SIDECAR_JAVA_FEATURE=$version
+}
+
+# Sets SIDECAR_RELEASE_VALUE to the value of KEY ($2) in the `release` file of the JDK home $1, quotes
+# removed (JAVA_VERSION="25.0.3" -> 25.0.3), or fails when the file is unreadable or has no such line.
+sidecar_release_value() {
+    local line
+    SIDECAR_RELEASE_VALUE=
+    [ -r "$1/release" ] || return 1
+    while IFS= read -r line || [ -n "$line" ]; do
+        case "$line" in
+            "$2"=*)
+                line=${line#"$2"=}
+                SIDECAR_RELEASE_VALUE=${line//\"/}
+                return 0
+                ;;
+        esac
+    done <"$1/release"
+    return 1
 }
 
 # Succeeds when $1 is a JDK/JRE home whose version is at least the minimum.

@@ -131,27 +131,17 @@ sidecar_aot_opts() {
     cache=${jar%/*}/aot/$role.aot
     # A jar rebuilt after training makes the cache stale.
     [ -f "$cache" ] && [ "$cache" -nt "$jar" ] || return 0
-    sidecar_java_runtime_version "${SIDECAR_JAVA_HOME:-}" || return 0
+    # SIDECAR_JAVA_RUNTIME_VERSION: read by sidecar_jvm_opts, the only caller, just before (empty: unknown).
     [ "${SIDECAR_JAVA_RUNTIME_VERSION%%[.+-]*}" -ge 25 ] 2>/dev/null || return 0
     [ -r "$cache.jdk" ] && IFS= read -r trained <"$cache.jdk"
     [ "$trained" = "$SIDECAR_JAVA_RUNTIME_VERSION" ] || return 0
     SIDECAR_AOT_OPTS=("-XX:AOTCache=$cache")
 }
 
-# Sets SIDECAR_JAVA_RUNTIME_VERSION (e.g. 25.0.3+9-LTS) from the `release` file of the JDK home $1,
-# with builtins only. aot/train.sh writes the same string into <role>.aot.jdk.
+# Sets SIDECAR_JAVA_RUNTIME_VERSION (e.g. 25.0.3+9-LTS) from the `release` file of the JDK home $1
+# (sidecar_release_value, lib/find-java.sh). aot/train.sh writes the same string into <role>.aot.jdk.
 sidecar_java_runtime_version() {
-    local line
     SIDECAR_JAVA_RUNTIME_VERSION=
-    [ -r "$1/release" ] || return 1
-    while IFS= read -r line; do
-        case "$line" in
-            JAVA_RUNTIME_VERSION=*)
-                line=${line#JAVA_RUNTIME_VERSION=}
-                SIDECAR_JAVA_RUNTIME_VERSION=${line//\"/}
-                return 0
-                ;;
-        esac
-    done <"$1/release"
-    return 1
+    sidecar_release_value "$1" JAVA_RUNTIME_VERSION || return 1
+    SIDECAR_JAVA_RUNTIME_VERSION=$SIDECAR_RELEASE_VALUE
 }
