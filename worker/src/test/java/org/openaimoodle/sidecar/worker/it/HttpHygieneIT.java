@@ -113,6 +113,36 @@ class HttpHygieneIT {
         assertEquals(0, fixture.upstream().received().size());
     }
 
+    /** The lingering close is bounded: a client that never stops sending is cut off after about 2 s. */
+    @Test
+    void aClientThatKeepsSendingAfterAnEarlyAnswerIsCutOffAfterTheLinger() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(),
+                fixture.worker().port())) {
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write(("POST /ai HTTP/1.1\r\nHost: " + host() + "\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 1073741824\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            long start = System.nanoTime();
+            Thread writer = Thread.ofPlatform().daemon().start(() -> {
+                byte[] chunk = new byte[64 * 1024];
+                try {
+                    while (System.nanoTime() - start < Duration.ofSeconds(20).toNanos()) {
+                        out.write(chunk);
+                    }
+                } catch (java.io.IOException e) {
+                    // cut off by the worker
+                }
+            });
+            socket.setSoTimeout(10_000);
+            String answer = new String(socket.getInputStream().readAllBytes(),
+                    java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
+            writer.join(10_000);
+            long tookMillis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            assertFalse(writer.isAlive(), "still sending after " + tookMillis + " ms");
+            assertTrue(tookMillis >= 1_500 && tookMillis < 5_000, "cut off after " + tookMillis + " ms");
+        }
+    }
+
     @Test
     void chunkedBodyLeftUnreadWithConnectionCloseIsNeverARequest() throws Exception {
         String smuggled = embeddedAiRequest();
