@@ -177,11 +177,11 @@ figure_in_flight() {
     stop_pid "$slow_pid"
 }
 
-# Environment of a supervised sidecar with its own run dir, log file and port.
+# Environment of a supervised sidecar with its own run dir, usage store, log file and port.
 supervisor_env() {
     sup_port=$(free_port)
     sup_env=(env OPENAI_API_KEY="$FAKE_KEY" OPENAI_BASE_URL="$fake_url" SIDECAR_PORT="$sup_port"
-        SIDECAR_RUN_DIR="$out/run/sup" SIDECAR_LOG_FILE="$out/logs/sidecar.log" "$@")
+        SIDECAR_RUN_DIR="$out/run/sup" SIDECAR_USAGE_DB="$out/run/sup/usage.db" SIDECAR_LOG_FILE="$out/logs/sidecar.log" "$@")
     mkdir -p "$out/run/sup"
     chmod 700 "$out/run/sup"
 }

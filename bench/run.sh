@@ -55,6 +55,9 @@ mkdir -p "$out/run" "$out/logs"
 chmod 700 "$out/run"
 results=$out/results.properties
 : >"$results"
+# Every worker's usage store is the run's own, never the machine's state dir (/var/lib/openai-sidecar as
+# root): figures would otherwise write into a real site's usage report, and start with its records.
+export SIDECAR_USAGE_DB=$out/usage.db
 
 require_tools
 install_portkey
