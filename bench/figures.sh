@@ -39,17 +39,25 @@ start_worker() {
     [ "$WATCH_MS" != -1 ] || die "worker $name never became healthy: see bench/out/logs/$name.log"
 }
 
-# run_wrk PATH CONNECTIONS URL BODY MARKER [WRK_OPTION...]: the options go to wrk (e.g. -H for the peer's headers).
-run_wrk() {
-    local path=$1 connections=$2 threads=2 line pair
+# wrk_bench CONNECTIONS URL BODY MARKER [WRK_OPTION...]: one wrk run of DURATION; prints the key=value pairs of
+# its BENCH line (the options go to wrk, e.g. -H for the peer's headers).
+wrk_bench() {
+    local connections=$1 threads=2 line
     [ "$connections" -eq 1 ] && threads=1
-    line=$(wrk -t"$threads" -c"$connections" -d"${DURATION}s" --timeout 10s --latency "${@:6}" \
-        -s "$root/bench/wrk/post.lua" "$3" -- "$4" "$5" | tee -a "$out/logs/wrk.log" | grep '^BENCH ') \
-        || die "wrk failed against $3: see bench/out/logs/wrk.log"
-    for pair in ${line#BENCH }; do
+    line=$(wrk -t"$threads" -c"$connections" -d"${DURATION}s" --timeout 10s --latency "${@:5}" \
+        -s "$root/bench/wrk/post.lua" "$2" -- "$3" "$4" | tee -a "$out/logs/wrk.log" | grep '^BENCH ') \
+        || die "wrk failed against $2: see bench/out/logs/wrk.log"
+    printf '%s\n' "${line#BENCH }"
+}
+
+# run_wrk PATH CONNECTIONS URL BODY MARKER [WRK_OPTION...]: wrk_bench, recorded as fig1.PATH.cCONNECTIONS.*.
+run_wrk() {
+    local path=$1 connections=$2 line pair
+    line=$(wrk_bench "$connections" "${@:3}")
+    for pair in $line; do
         record "fig1.$path.c$connections.${pair%%=*}" "${pair#*=}"
     done
-    say "  $path c=$connections: ${line#BENCH }"
+    say "  $path c=$connections: $line"
 }
 
 # start_portkey NAME UPSTREAM_URL: the peer, Portkey's gateway (Node.js), routed to UPSTREAM_URL by the
@@ -89,6 +97,7 @@ figure_added_latency() {
         || say "  the Portkey gateway does not pass the reply on (see bench/out/fig1-portkey-reply.json): failures will be counted"
     sleep 3 # idle, as the sidecar's idle figure is taken
     record fig1.portkey_idle_rss_kb "$(proc_status "$portkey_pid" VmRSS)"
+    record fig1.portkey_idle_pss_kb "$(proc_pss "$portkey_pid")"
     record fig1.portkey_threads_idle "$(proc_status "$portkey_pid" Threads)"
     # Warm-up: the JIT compiles the hot path before anything is measured.
     wrk -t2 -c16 -d5s -s "$root/bench/wrk/post.lua" "$sidecar_url" -- "$out/ai-chat.json" '"success":true' >/dev/null
@@ -112,6 +121,64 @@ figure_added_latency() {
     record fig1.portkey_threads_after "$(proc_status "$portkey_pid" Threads)"
     stop_pid "$worker_pid"
     stop_pid "$portkey_pid"
+}
+
+# Figure 1b, at 16 clients: what the sidecar's HTTP stack alone gives (bench/floor/HelidonFloor.java: Helidon's
+# server and client passing the body through, nothing else) with the worker's flags (C1) and with C2, and the
+# worker itself with C1 (shipped) and with C2 (SIDECAR_JAVA_OPTS=-XX:TieredStopAtLevel=4, as jvm-opts.sh
+# documents), beside nginx. All run at once, each warmed first (8 s with C1, 20 s with C2, which compiles
+# later); then FLOOR_ROUNDS rounds measure each in turn, so that a slow spell of the machine hits all of them.
+readonly FLOOR_ROUNDS=3
+figure_framework_floor() {
+    say "figure 1b: the framework's floor at 16 clients ($FLOOR_ROUNDS rounds)"
+    local tier port round path line pair pid warm
+    local -a floor_flags pids=()
+    local -A url=([nginx]="http://127.0.0.1:$proxy_port/v1/chat/completions")
+    (
+        # shellcheck source=shell/lib/jvm-opts.sh
+        . "$home/bin/lib/jvm-opts.sh"
+        SIDECAR_AOT_CACHE=off sidecar_jvm_opts worker-http "$home"
+        printf '%s\n' "${SIDECAR_JVM_OPTS[@]}"
+    ) >"$out/floor-flags"
+    mapfile -t floor_flags <"$out/floor-flags"
+    for tier in 1 4; do
+        path=helidon
+        [ "$tier" = 4 ] && path=helidon-c2
+        port=$(free_port)
+        "$SIDECAR_JAVA" "${floor_flags[@]}" -XX:TieredStopAtLevel="$tier" -cp "$out/floor-classes:$(worker_libs)" \
+            HelidonFloor "$port" "$fake_url/chat/completions" >"$out/logs/$path.log" 2>&1 &
+        pids+=($!)
+        tracked_pids+=($!)
+        wait_port "$port" || die "the Helidon floor did not start: see bench/out/logs/$path.log"
+        url[$path]=http://127.0.0.1:$port/v1/chat/completions
+    done
+    start_worker fig1b-worker "$fake_url"
+    pids+=("$worker_pid")
+    url[v1]=http://127.0.0.1:$worker_port/v1/chat/completions
+    start_worker fig1b-worker-c2 "$fake_url" SIDECAR_JAVA_OPTS=-XX:TieredStopAtLevel=4
+    pids+=("$worker_pid")
+    url[v1-c2]=http://127.0.0.1:$worker_port/v1/chat/completions
+    for path in helidon helidon-c2 v1 v1-c2; do
+        case "$path" in
+            *-c2) warm=20 ;;
+            *) warm=8 ;;
+        esac
+        wrk -t2 -c16 -d"${warm}s" -s "$root/bench/wrk/post.lua" "${url[$path]}" \
+            -- "$out/chat-completions.json" '"choices"' >/dev/null
+    done
+    record fig1b.rounds "$FLOOR_ROUNDS"
+    for round in $(seq 1 "$FLOOR_ROUNDS"); do
+        for path in nginx helidon-c2 helidon v1-c2 v1; do
+            line=$(wrk_bench 16 "${url[$path]}" "$out/chat-completions.json" '"choices"')
+            for pair in $line; do
+                record "fig1b.$path.${pair%%=*}.$round" "${pair#*=}"
+            done
+            say "  round $round $path: $line"
+        done
+    done
+    for pid in "${pids[@]}"; do
+        stop_pid "$pid"
+    done
 }
 
 # The slow (LLM-like) upstream: the tests' fake upstream, the testkit jar run standalone. It stands in for a
@@ -177,6 +244,12 @@ figure_in_flight() {
     stop_pid "$slow_pid"
 }
 
+# The gateway features a site switches on, for the supervised sidecars whose footprint and start-up are
+# measured (figures 3 and 4, "Where it goes"): all four usage limits, high enough that nothing is refused,
+# beside what is on by default (the cache, the usage store, metrics).
+readonly GATEWAY_FEATURES=(SIDECAR_LIMIT_USER_REQUESTS=1000000/1h SIDECAR_LIMIT_USER_TOKENS=1000000000/1d
+    SIDECAR_LIMIT_SITE_REQUESTS=100000000/1h SIDECAR_LIMIT_SITE_TOKENS=100000000000/30d)
+
 # Environment of a supervised sidecar with its own run dir, usage store, log file and port.
 supervisor_env() {
     sup_port=$(free_port)
@@ -193,7 +266,7 @@ figure_footprint_and_recovery() {
     local i supervisor worker new_worker cold
     record fig3.idle_s "$IDLE_S"
     for i in $(seq 1 "$STARTS"); do
-        supervisor_env
+        supervisor_env "${GATEWAY_FEATURES[@]}"
         watch_start "$sup_port" 30 "$out/logs/supervisor-run.log" "${sup_env[@]}" "$sidecarctl" run
         supervisor=$WATCH_PID
         cold=$WATCH_MS
@@ -204,6 +277,8 @@ figure_footprint_and_recovery() {
         record "fig3.worker_idle_rss_kb.$i" "$(proc_status "$worker" VmRSS)"
         record "fig3.supervisor_idle_anon_kb.$i" "$(proc_status "$supervisor" RssAnon)"
         record "fig3.worker_idle_anon_kb.$i" "$(proc_status "$worker" RssAnon)"
+        record "fig3.supervisor_idle_pss_kb.$i" "$(proc_pss "$supervisor")"
+        record "fig3.worker_idle_pss_kb.$i" "$(proc_pss "$worker")"
         record "fig3.supervisor_threads.$i" "$(proc_status "$supervisor" Threads)"
         record "fig3.worker_threads.$i" "$(proc_status "$worker" Threads)"
         watch_signal "$sup_port" 15 KILL "$worker"

@@ -104,6 +104,20 @@ compile_bench_tools() {
     "$SIDECAR_JAVA_HOME/bin/javac" --release 21 -d "$out/classes" "${sources[@]}" || die "bench tools do not compile"
 }
 
+# The framework floor of figure 1 (bench/floor): compiled against the worker's own libraries.
+compile_floor_tool() {
+    mkdir -p "$out/floor-classes"
+    "$SIDECAR_JAVA_HOME/bin/javac" --release 21 -cp "$(worker_libs)" -d "$out/floor-classes" \
+        "$root/bench/floor/HelidonFloor.java" || die "bench/floor/HelidonFloor.java does not compile"
+}
+
+# The worker's libraries (its jar's Class-Path) as one class path.
+worker_libs() {
+    local jars=("$home"/lib/worker/libs/*.jar)
+    local IFS=:
+    printf '%s' "${jars[*]}"
+}
+
 # The flags the launcher gives ROLE (with its AOT cache when usable), as one line.
 jvm_flags_of() {
     (
@@ -159,6 +173,12 @@ child_of() {
 # rss_kb PID FIELD: VmRSS, VmHWM or Threads from /proc/PID/status (number only).
 proc_status() {
     awk -v field="$2:" '$1 == field {print $2}' "/proc/$1/status" 2>/dev/null || true
+}
+
+# proc_pss PID: the proportional set size in kB (/proc/PID/smaps_rollup): pages shared with other processes,
+# such as libjvm.so mapped by both the supervisor and the worker, are divided among them, not counted in each.
+proc_pss() {
+    awk '$1 == "Pss:" {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || true
 }
 
 alive() {

@@ -2,11 +2,12 @@
 # The benchmark, in one run: builds what it needs, runs every figure side by side on this
 # machine (traffic to 127.0.0.1 only), and writes BENCHMARKS.md plus bench/charts/*.svg.
 #
-#   bench/run.sh              full run (about 6 minutes on 2 cores; stops itself after 15 minutes)
+#   bench/run.sh              full run (about 13 minutes on 2 cores; stops itself after 20 minutes)
 #   bench/run.sh --no-build   reuse the jars and AOT caches already in */target
 #   BENCH_DURATION=3 bench/run.sh   seconds per wrk run (default 8)
 #   BENCH_FIRST_EVENT_PAIRS=50 bench/run.sh   streams per side in the first-event figure (default 200)
-#   BENCH_ONLY=operations bench/run.sh --no-build   figure 6 alone; prints its figures, keeps BENCHMARKS.md
+#   BENCH_ONLY=operations bench/run.sh --no-build   figure 7 alone; prints its figures, keeps BENCHMARKS.md
+#   BENCH_ONLY=floor bench/run.sh --no-build        figure 1b alone, the same way
 #
 # Needs wrk, nginx, hyperfine, jq, node and npm (installed from Debian when missing and run as root)
 # and a JDK >= 21 (25 for the AOT caches). The peer, Portkey's AI gateway, is installed with npm ci at
@@ -24,7 +25,7 @@ readonly STARTS=${BENCH_STARTS:-5}
 readonly IDLE_S=10
 readonly FIRST_EVENT_WARMUP=100
 readonly FIRST_EVENT_PAIRS=${BENCH_FIRST_EVENT_PAIRS:-200}
-readonly TIME_LIMIT_S=900
+readonly TIME_LIMIT_S=1200
 build=yes
 [ "${1:-}" = --no-build ] && build=no
 
@@ -65,6 +66,7 @@ sidecar_find_java
 java=$SIDECAR_JAVA
 prepare_build
 compile_bench_tools
+compile_floor_tool
 
 record machine.nproc "$(nproc)"
 record machine.memory "$(free -h | awk '/^Mem:/ {print $2}')"
@@ -86,13 +88,16 @@ for role in worker-http worker-stdio supervisor; do
 done
 
 start_nginx
-if [ "${BENCH_ONLY:-}" = operations ]; then
-    figure_operations
-    grep '^ops\.' "$results"
-    kill "$watchdog" 2>/dev/null || true
-    exit 0
-fi
+case "${BENCH_ONLY:-}" in
+    operations | floor)
+        if [ "$BENCH_ONLY" = operations ]; then figure_operations; else figure_framework_floor; fi
+        grep -v '^\(machine\|tools\|run\|flags\)\.' "$results"
+        kill "$watchdog" 2>/dev/null || true
+        exit 0
+        ;;
+esac
 figure_added_latency
+figure_framework_floor
 figure_in_flight
 figure_footprint_and_recovery
 figure_stdio

@@ -82,7 +82,7 @@ where_it_goes() {
         record "where.stdio.aot_$mode.classes_from_cache" "$(count_lines "$log" 'shared objects file')"
     done
     local supervisor worker
-    supervisor_env SIDECAR_JAVA_OPTS="-XX:NativeMemoryTracking=summary -Xlog:class+load=info:file=$out/logs/classes-%p.txt"
+    supervisor_env "${GATEWAY_FEATURES[@]}" SIDECAR_JAVA_OPTS="-XX:NativeMemoryTracking=summary -Xlog:class+load=info:file=$out/logs/classes-%p.txt"
     watch_start "$sup_port" 30 "$out/logs/supervisor-nmt.log" "${sup_env[@]}" "$sidecarctl" run
     supervisor=$WATCH_PID
     worker=$(child_of "$supervisor") || die "supervisor $supervisor started no worker"

@@ -58,12 +58,13 @@ sidecar_jvm_opts() {
         worker-http)
             # The heap starts small (idle RSS) and is capped where 2,000 requests in flight still fit the
             # RSS target (a larger cap only raised the peak); virtual threads keep platform stacks few.
-            # C1 only. C2 (tiered, as by default) doubles throughput once warm: 16 clients on /v1 after
-            # 20 s of load, 5,300 req/s with C1 against 8,850-10,790 with C2. But a fresh worker is slower
-            # for its first seconds (6 s at 16 clients: 4,130 vs 2,600 req/s; 2,850 with the training run's
-            # profiles in the cache), starts later (290 vs 420 ms to healthy) and holds more (idle RSS 75 vs
-            # 81 MB, after load 131 vs 140-174 MB); restarts, crash recovery and a burst on a fresh worker are
-            # what this role is measured by, and an upstream at LLM latency is far below either rate.
+            # C1 only. C2 (tiered, as by default) doubles throughput once warm: 16 clients on /v1, 5,000-5,350
+            # req/s with C1 against 10,400-12,400 with C2 (BENCHMARKS.md, figure 1b). But a fresh worker is
+            # slower: the 2,000-request burst of figure 2 on a fresh worker took 3.25-3.36 s with C1 and
+            # 3.63-3.75 s with C2 (3 alternating runs each), 6 s at 16 clients right after start gave 4,130 vs
+            # 2,600 req/s; it starts later (279 vs 338 ms to healthy, medians of 5 alternating) and holds more
+            # (idle RSS +4 MB, after the burst +12 MB). Restarts, crash recovery and a burst on a fresh worker
+            # are what this role is measured by, and an upstream at LLM latency is far below either rate.
             # To run C2 anyway: SIDECAR_JAVA_OPTS=-XX:TieredStopAtLevel=4 (the AOT cache stays in use).
             # After a burst, QuietHeapRelease runs one full collection once the worker is quiet; these
             # let that collection give the heap back at once and down to what is live plus 40 %

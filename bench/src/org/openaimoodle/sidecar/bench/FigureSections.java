@@ -68,6 +68,67 @@ final class FigureSections {
         return md.toString();
     }
 
+    /**
+     * Figure 1b: the sidecar's throughput at 16 clients beside its own HTTP stack with nothing else on it (the
+     * framework's floor, C1 as the worker runs and C2), the worker with C2, and nginx; medians of the rounds, the
+     * shares taken round by round.
+     */
+    String frameworkFloor() {
+        StringBuilder md = new StringBuilder("## 1b. What bounds the throughput\n\n")
+                .append("At 16 clients, ").append(results.text("fig1b.rounds")).append(" rounds in this run; in each ")
+                .append("round every path in turn, ").append(results.text("run.duration_s")).append(" s each with wrk, ")
+                .append("all of them started and warmed before the first round (8 s with C1, as the sidecar's paths ")
+                .append("above; 20 s with C2, which compiles later). `helidon` is `bench/floor/HelidonFloor.java`: the ")
+                .append("sidecar's own HTTP stack (Helidon SE's HTTP/1 server and HTTP/1 client, pooled upstream ")
+                .append("connections) passing the body to the fast fake and its answer back with nothing else (no ")
+                .append("parsing, limits, cache, usage, metrics or log), run with the worker's flags (C1 only); ")
+                .append("`helidon-c2` the same with C2; `v1` the worker as shipped, `v1-c2` with `SIDECAR_JAVA_OPTS=")
+                .append("-XX:TieredStopAtLevel=4`. wrk, nginx and the JVM share the 2 cores. Medians of the rounds; ")
+                .append("the shares are taken within each round.\n\n")
+                .append("| path | req/s, median (min–max) | p50 | of the nginx floor | of sidecar `/v1` (C1) |\n")
+                .append("|---|---|---|---|---|\n");
+        String[][] rows = {{"nginx", "nginx as a reverse proxy (the floor)"},
+            {"helidon-c2", "Helidon server + client alone, C2"}, {"helidon", "Helidon server + client alone, C1"},
+            {"v1-c2", "sidecar `/v1`, C2"}, {"v1", "sidecar `/v1`, C1 (shipped)"}};
+        for (String[] row : rows) {
+            md.append("| ").append(row[1]).append(" | ")
+                    .append(Results.spread(results.series("fig1b." + row[0] + ".rps"), "req/s", 1, 0))
+                    .append(" | ").append(Report.ms(Results.median(results.series("fig1b." + row[0] + ".p50_us")), 1000, 2))
+                    .append(" | ").append(floorShare(row[0], "nginx", 100, " %"))
+                    .append(" | ").append(floorShare(row[0], "v1", 1, "×")).append(" |\n");
+        }
+        int failed = 0;
+        for (String[] row : rows) {
+            failed += (int) results.series("fig1b." + row[0] + ".failed").stream().mapToDouble(Double::doubleValue).sum();
+        }
+        if (failed > 0) {
+            md.append("**").append(failed).append(" replies failed the check** (see bench/out/logs/wrk.log).\n\n");
+        }
+        md.append("\nThe worker ships with C1 only; `shell/lib/jvm-opts.sh` says what C2 costs a fresh worker (start-up, ")
+                .append("the burst of figure 2, memory) and how to turn it on.\n\n");
+        return md.toString();
+    }
+
+    /** @return the median over the rounds of PATH's req/s over OTHER's in the same round, times SCALE */
+    String floorShare(String path, String other, double scale, String unit) {
+        List<Double> shares = new java.util.ArrayList<>();
+        for (int round = 1; ; round++) {
+            OptionalDouble mine = results.number("fig1b." + path + ".rps." + round);
+            OptionalDouble theirs = results.number("fig1b." + other + ".rps." + round);
+            if (mine.isEmpty() || theirs.isEmpty()) {
+                break;
+            }
+            shares.add(scale * mine.getAsDouble() / theirs.getAsDouble());
+        }
+        OptionalDouble median = Results.median(shares);
+        return median.isPresent() ? Results.format(median.getAsDouble(), scale == 1 ? 2 : 0) + unit : "n/a";
+    }
+
+    static String percent(OptionalDouble part, OptionalDouble whole) {
+        return part.isPresent() && whole.isPresent() && whole.getAsDouble() > 0
+                ? Results.format(100 * part.getAsDouble() / whole.getAsDouble(), 0) + " %" : "n/a";
+    }
+
     private String failed(String key) {
         OptionalDouble failed = results.number(key + "failed");
         OptionalDouble socketErrors = results.number(key + "socket_errors");
@@ -157,12 +218,22 @@ final class FigureSections {
         OptionalDouble peerIdle = results.number("fig1.portkey_idle_rss_kb");
         peerRow(md, "idle RSS (sidecar: supervisor + worker)", "", Report.mb(idle), Report.mb(peerIdle), "—",
                 ratio(idle, peerIdle), "");
+        OptionalDouble idlePss = idlePss();
+        OptionalDouble peerPss = results.number("fig1.portkey_idle_pss_kb");
+        peerRow(md, "idle PSS (pages shared between processes counted once; sidecar: supervisor + worker)", "",
+                Report.mb(idlePss), Report.mb(peerPss), "—", ratio(idlePss, peerPss), "");
         OptionalDouble after = sum(Results.median(results.series("fig3.supervisor_idle_rss_kb")),
                 results.number("fig1.worker_rss_after_kb"));
         OptionalDouble peerAfter = results.number("fig1.portkey_rss_after_kb");
         peerRow(md, "RSS after the figure 1 load (sidecar: supervisor idle + worker)", "", Report.mb(after),
                 Report.mb(peerAfter), "—", ratio(after, peerAfter), "");
         return md.append('\n').toString();
+    }
+
+    /** @return the median idle PSS of the supervisor plus the worker's, figure 3 */
+    OptionalDouble idlePss() {
+        return sum(Results.median(results.series("fig3.supervisor_idle_pss_kb")),
+                Results.median(results.series("fig3.worker_idle_pss_kb")));
     }
 
     private static void peerRow(StringBuilder md, String figure, String v1, String ai, String peer, String floor,
@@ -176,7 +247,7 @@ final class FigureSections {
                 ? Results.format(sidecar.getAsDouble() / other.getAsDouble(), 2) + "×" : "n/a";
     }
 
-    private static OptionalDouble sum(OptionalDouble a, OptionalDouble b) {
+    static OptionalDouble sum(OptionalDouble a, OptionalDouble b) {
         return a.isPresent() && b.isPresent() ? OptionalDouble.of(a.getAsDouble() + b.getAsDouble()) : OptionalDouble.empty();
     }
 
@@ -186,15 +257,19 @@ final class FigureSections {
                 + "what start-up freed), each of " + results.series("fig4.cold_start_ms").size()
                 + " fresh `sidecarctl run` starts (own run dir, log file and port); the worker is the "
                 + "supervisor's child. After load: the worker of figure 1 and of figure 2. The rest of RSS is "
-                + "file-backed: mostly the mapped AOT cache and the JVM's own library, shared with the page cache.\n\n"
-                + "| process | idle RSS, median (min–max) | of which anonymous (RssAnon) | threads | after figure 1 load | peak in figure 2 |\n"
-                + "|---|---|---|---|---|---|\n"
+                + "file-backed: mostly the mapped AOT cache and the JVM's own library, shared with the page cache. "
+                + "PSS (`/proc/PID/smaps_rollup`) divides a page shared by several processes among them: the two "
+                + "JVMs map the same `libjvm.so` and JDK files, which RSS counts in each.\n\n"
+                + "| process | idle RSS, median (min–max) | of which anonymous (RssAnon) | idle PSS | threads | after figure 1 load | peak in figure 2 |\n"
+                + "|---|---|---|---|---|---|---|\n"
                 + "| supervisor | " + Results.spread(results.series("fig3.supervisor_idle_rss_kb"), "MB", 1024, 1)
                 + " | " + Report.mb(Results.median(results.series("fig3.supervisor_idle_anon_kb")))
+                + " | " + Report.mb(Results.median(results.series("fig3.supervisor_idle_pss_kb")))
                 + " | " + Results.format(Results.median(results.series("fig3.supervisor_threads")), 1, 0)
                 + " | | |\n"
                 + "| worker | " + Results.spread(results.series("fig3.worker_idle_rss_kb"), "MB", 1024, 1)
                 + " | " + Report.mb(Results.median(results.series("fig3.worker_idle_anon_kb")))
+                + " | " + Report.mb(Results.median(results.series("fig3.worker_idle_pss_kb")))
                 + " | " + Results.format(Results.median(results.series("fig3.worker_threads")), 1, 0)
                 + " | " + Report.mb(results.number("fig1.worker_rss_after_kb"))
                 + " | " + Report.mb(results.number("fig2.worker_peak_rss_kb")) + " |\n\n";

@@ -60,6 +60,7 @@ public final class Report {
         md.append(figures.peer());
         machine(md);
         md.append(figures.addedLatency());
+        md.append(figures.frameworkFloor());
         md.append(figures.inFlight());
         md.append(figures.footprint());
         md.append(figures.recovery());
@@ -112,6 +113,25 @@ public final class Report {
         row(md, "idle RSS, supervisor", "≤ 32 MB", mb(supervisorRss), atMost(supervisorRss, 32 * 1024),
                 "original (one process): ~5–10 MB");
         row(md, "idle RSS, worker", "≤ 64 MB", mb(workerRss), atMost(workerRss, 64 * 1024), "");
+        OptionalDouble bothRss = FigureSections.sum(supervisorRss, workerRss);
+        OptionalDouble peerRss = results.number("fig1.portkey_idle_rss_kb");
+        row(md, "idle RSS, supervisor + worker", "below the peer's", mb(bothRss),
+                verdict(bothRss.isPresent() && peerRss.isPresent() ? bothRss.getAsDouble() < peerRss.getAsDouble() : null),
+                "Portkey (measured here): " + mb(peerRss) + "; PSS (shared pages counted once): sidecar "
+                        + mb(figures.idlePss()) + ", Portkey " + mb(results.number("fig1.portkey_idle_pss_kb")));
+        OptionalDouble v1Rps = results.number("fig1.v1.c16.rps");
+        OptionalDouble nginxRps = results.number("fig1.nginx.c16.rps");
+        row(md, "req/s at 16 clients (`/v1`), share of the nginx floor", "≥ 50 %",
+                Results.format(v1Rps, 1, 0) + " (" + FigureSections.percent(v1Rps, nginxRps) + ")",
+                verdict(v1Rps.isPresent() && nginxRps.isPresent() ? v1Rps.getAsDouble() >= nginxRps.getAsDouble() / 2 : null),
+                "Helidon server + client alone (figure 1b): C1 " + figures.floorShare("helidon", "nginx", 100, " %")
+                        + ", C2 " + figures.floorShare("helidon-c2", "nginx", 100, " %") + "; the sidecar with C2: "
+                        + figures.floorShare("v1-c2", "nginx", 100, " %") + "; Portkey (measured here): " + FigureSections.percent(results.number("fig1.portkey.c16.rps"), nginxRps));
+        OptionalDouble burst = results.number("fig2.elapsed_ms");
+        row(md, "burst of " + results.text("fig2.requests") + " at 2 s upstream latency: all done", "≤ 2.5 s",
+                ms(burst, 1, 0), atMost(burst, 2500), "floor (the same client straight to the upstream): "
+                        + ms(results.number("fig2.direct.elapsed_ms"), 1, 0) + "; Portkey (measured here): "
+                        + ms(results.number("fig2.portkey.elapsed_ms"), 1, 0));
         OptionalDouble burstIdle = results.number("fig2.worker_idle_rss_kb");
         OptionalDouble quiet = results.number("fig2.worker_rss_quiet60_kb");
         OptionalDouble keptAfterQuiet = burstIdle.isPresent() && quiet.isPresent()
