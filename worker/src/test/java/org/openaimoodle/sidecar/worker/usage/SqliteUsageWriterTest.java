@@ -45,6 +45,32 @@ class SqliteUsageWriterTest {
     }
 
     @Test
+    void aSteadyStreamOfRecordsIsCommittedInBatchesNotOneTransactionEveryFewRecords() throws SQLException {
+        Path file = dir.resolve("usage.db");
+        SqliteUsageWriter writer = new SqliteUsageWriter(file, 90);
+        int sent = 2_000;
+        long now = System.currentTimeMillis();
+        long start = System.nanoTime();
+        for (int i = 0; i < sent; i++) { // two records a millisecond, as a worker at 2,000 req/s writes them
+            writer.record(new UsageRecord(now + i, "u", "v1", "v1", "m", 1, 1, false, "ok", 1));
+            if (i % 2 == 1) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+        }
+        long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+        writer.close(Duration.ofSeconds(30));
+        // No batch was full (2 a millisecond is 100 per pause), so one commit per pause at most, plus the first
+        // record's and the end's. Without the pause it was one commit every few records (hundreds here).
+        long bound = elapsedMs / SqliteUsageWriter.COMMIT_PAUSE.toMillis() + 3;
+        assertTrue(writer.transactions() <= bound, writer.transactions() + " transactions for " + sent
+                + " records in " + elapsedMs + " ms (at most " + bound + ")");
+        try (Connection store = UsageDatabase.open(file, false);
+             ResultSet count = store.createStatement().executeQuery("SELECT COUNT(*) FROM usage")) {
+            assertEquals(sent, count.next() ? count.getLong(1) : 0);
+        }
+    }
+
+    @Test
     void aStoreThatCannotBeOpenedCountsItsRecordsAsFailed() throws Exception {
         Path plainFile = java.nio.file.Files.writeString(dir.resolve("plain"), "x");
         SqliteUsageWriter writer = new SqliteUsageWriter(plainFile.resolve("usage.db"), 90);
