@@ -126,7 +126,7 @@ figure_added_latency() {
 # Figure 1b, at 16 clients: what the sidecar's HTTP stack alone gives (bench/floor/HelidonFloor.java: Helidon's
 # server and client passing the body through, nothing else) with the worker's flags (C1) and with C2, and the
 # worker itself with C1 (shipped) and with C2 (SIDECAR_JAVA_OPTS=-XX:TieredStopAtLevel=4, as jvm-opts.sh
-# documents), beside nginx. All run at once, each warmed first (8 s with C1, 20 s with C2, which compiles
+# documents) and the whole sidecar under its supervisor, beside nginx. All run at once, each warmed first (8 s with C1, 20 s with C2, which compiles
 # later); then FLOOR_ROUNDS rounds measure each in turn, so that a slow spell of the machine hits all of them.
 readonly FLOOR_ROUNDS=3
 figure_framework_floor() {
@@ -158,7 +158,13 @@ figure_framework_floor() {
     start_worker fig1b-worker-c2 "$fake_url" SIDECAR_JAVA_OPTS=-XX:TieredStopAtLevel=4
     pids+=("$worker_pid")
     url[v1-c2]=http://127.0.0.1:$worker_port/v1/chat/completions
-    for path in helidon helidon-c2 v1 v1-c2; do
+    # As deployed: `sidecarctl run`, the worker's access lines through the supervisor into the log file.
+    supervisor_env
+    watch_start "$sup_port" 30 "$out/logs/supervisor-fig1b.log" "${sup_env[@]}" "$sidecarctl" run
+    [ "$WATCH_MS" != -1 ] || die "the supervised sidecar never became healthy: see bench/out/logs/supervisor-fig1b.log"
+    pids+=("$WATCH_PID")
+    url[v1-supervised]=http://127.0.0.1:$sup_port/v1/chat/completions
+    for path in helidon helidon-c2 v1 v1-c2 v1-supervised; do
         case "$path" in
             *-c2) warm=20 ;;
             *) warm=8 ;;
@@ -168,7 +174,7 @@ figure_framework_floor() {
     done
     record fig1b.rounds "$FLOOR_ROUNDS"
     for round in $(seq 1 "$FLOOR_ROUNDS"); do
-        for path in nginx helidon-c2 helidon v1-c2 v1; do
+        for path in nginx helidon-c2 helidon v1-c2 v1 v1-supervised; do
             line=$(wrk_bench 16 "${url[$path]}" "$out/chat-completions.json" '"choices"')
             for pair in $line; do
                 record "fig1b.$path.${pair%%=*}.$round" "${pair#*=}"

@@ -82,14 +82,16 @@ final class FigureSections {
                 .append("sidecar's own HTTP stack (Helidon SE's HTTP/1 server and HTTP/1 client, pooled upstream ")
                 .append("connections) passing the body to the fast fake and its answer back with nothing else (no ")
                 .append("parsing, limits, cache, usage, metrics or log), run with the worker's flags (C1 only); ")
-                .append("`helidon-c2` the same with C2; `v1` the worker as shipped, `v1-c2` with `SIDECAR_JAVA_OPTS=")
-                .append("-XX:TieredStopAtLevel=4`. wrk, nginx and the JVM share the 2 cores. Medians of the rounds; ")
+                .append("`helidon-c2` the same with C2; `v1` the worker as shipped (alone, as in figure 1), `v1-c2` with ")
+                .append("`SIDECAR_JAVA_OPTS=-XX:TieredStopAtLevel=4`; `v1-supervised` the whole sidecar as deployed, whose ")
+                .append("supervisor writes every access line of the worker to the log file. wrk, nginx and the JVM share the 2 cores. Medians of the rounds; ")
                 .append("the shares are taken within each round.\n\n")
                 .append("| path | req/s, median (min–max) | p50 | of the nginx floor | of sidecar `/v1` (C1) |\n")
                 .append("|---|---|---|---|---|\n");
         String[][] rows = {{"nginx", "nginx as a reverse proxy (the floor)"},
             {"helidon-c2", "Helidon server + client alone, C2"}, {"helidon", "Helidon server + client alone, C1"},
-            {"v1-c2", "sidecar `/v1`, C2"}, {"v1", "sidecar `/v1`, C1 (shipped)"}};
+            {"v1-c2", "sidecar `/v1`, C2"}, {"v1", "sidecar `/v1`, C1 (shipped)"},
+            {"v1-supervised", "sidecar `/v1` under its supervisor (`sidecarctl run`, as deployed), C1"}};
         for (String[] row : rows) {
             md.append("| ").append(row[1]).append(" | ")
                     .append(Results.spread(results.series("fig1b." + row[0] + ".rps"), "req/s", 1, 0))
