@@ -195,9 +195,10 @@ stop_pid() {
         alive "$pid" || break
         sleep 0.1
     done
-    alive "$pid" && kill -KILL "$pid" 2>/dev/null
+    # A process that ends between the check and the kill makes kill fail: that is no failure of the run.
+    if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
     for pid in $children; do
-        alive "$pid" && kill -KILL "$pid" 2>/dev/null
+        if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
     done
     return 0
 }
