@@ -58,8 +58,8 @@ sidecar_jvm_opts() {
         worker-http)
             # The heap starts small (idle RSS) and is capped where 2,000 requests in flight still fit the
             # RSS target (a larger cap only raised the peak); virtual threads keep platform stacks few.
-            # C1 only. C2 (tiered, as by default) doubles throughput once warm: 16 clients on /v1, 5,000-5,350
-            # req/s with C1 against 10,400-12,400 with C2 (BENCHMARKS.md, figure 1b). But a fresh worker is
+            # C1 only. C2 (tiered, as by default) doubles throughput once warm: 16 clients on /v1, 6,700-6,900
+            # req/s with C1 against 13,700-14,900 with C2 (BENCHMARKS.md, figure 1b). But a fresh worker is
             # slower: the 2,000-request burst of figure 2 on a fresh worker took 3.25-3.36 s with C1 and
             # 3.63-3.75 s with C2 (3 alternating runs each), 6 s at 16 clients right after start gave 4,130 vs
             # 2,600 req/s; it starts later (279 vs 338 ms to healthy, medians of 5 alternating) and holds more
