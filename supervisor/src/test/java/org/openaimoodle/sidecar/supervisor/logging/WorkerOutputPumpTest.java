@@ -23,6 +23,9 @@ import org.openaimoodle.sidecar.common.SecretMasker;
 import org.openaimoodle.sidecar.testkit.TestKeys;
 
 class WorkerOutputPumpTest {
+    private static final String OUT_OF_MEMORY =
+            "supervisor copying the worker's output failed: java.lang.OutOfMemoryError: Java heap space";
+
     private static final int FOUR_MIB = 4 * 1024 * 1024;
 
     @TempDir
@@ -150,30 +153,26 @@ class WorkerOutputPumpTest {
 
     @Test
     void aTraceThatCannotBeWrittenCostsThatTraceOnlyNotTheLinesReadWithIt() {
-        List<String> written = new ArrayList<>();
-        new WorkerOutputPump(text("INFO one\nERROR boom\n\tat a.B.c(B.java:1)\nINFO two\n"), (source, lines) -> {
-            if (lines.contains("\tat a.B.c(B.java:1)")) {
-                throw new OutOfMemoryError("Java heap space");
-            }
-            written.add(source + " " + String.join("|", lines));
-        }).run();
-        assertEquals(List.of("worker INFO one",
-                "supervisor copying the worker's output failed: java.lang.OutOfMemoryError: Java heap space",
-                "worker INFO two"), written);
+        assertEquals(List.of("worker INFO one", OUT_OF_MEMORY, "worker INFO two"),
+                writtenWhenFailingOn("INFO one\nERROR boom\n\tat a.B.c(B.java:1)\nINFO two\n", "\tat a.B.c(B.java:1)"));
     }
 
     @Test
     void aLineThatCannotBeWrittenCostsThatLineOnly() {
+        assertEquals(List.of("worker INFO one", OUT_OF_MEMORY, "worker INFO three"),
+                writtenWhenFailingOn("INFO one\nINFO two\nINFO three\n", "INFO two"));
+    }
+
+    /** What the pump writes of {@code output} when every write of a group holding {@code failing} fails. */
+    private static List<String> writtenWhenFailingOn(String output, String failing) {
         List<String> written = new ArrayList<>();
-        new WorkerOutputPump(text("INFO one\nINFO two\nINFO three\n"), (source, lines) -> {
-            if (lines.contains("INFO two")) {
+        new WorkerOutputPump(text(output), (source, lines) -> {
+            if (lines.contains(failing)) {
                 throw new OutOfMemoryError("Java heap space");
             }
             written.add(source + " " + String.join("|", lines));
         }).run();
-        assertEquals(List.of("worker INFO one",
-                "supervisor copying the worker's output failed: java.lang.OutOfMemoryError: Java heap space",
-                "worker INFO three"), written);
+        return written;
     }
 
     @Test
