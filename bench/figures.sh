@@ -134,13 +134,7 @@ figure_framework_floor() {
     local tier port round path line pair pid warm
     local -a floor_flags pids=()
     local -A url=([nginx]="http://127.0.0.1:$proxy_port/v1/chat/completions")
-    (
-        # shellcheck source=shell/lib/jvm-opts.sh
-        . "$home/bin/lib/jvm-opts.sh"
-        SIDECAR_AOT_CACHE=off sidecar_jvm_opts worker-http "$home"
-        printf '%s\n' "${SIDECAR_JVM_OPTS[@]}"
-    ) >"$out/floor-flags"
-    mapfile -t floor_flags <"$out/floor-flags"
+    mapfile -t floor_flags < <(SIDECAR_AOT_CACHE=off role_flags worker-http)
     for tier in 1 4; do
         path=helidon
         [ "$tier" = 4 ] && path=helidon-c2

@@ -118,14 +118,19 @@ worker_libs() {
     printf '%s' "${jars[*]}"
 }
 
-# The flags the launcher gives ROLE (with its AOT cache when usable), as one line.
-jvm_flags_of() {
+# The flags the launcher gives ROLE (with its AOT cache when usable, unless SIDECAR_AOT_CACHE=off), one a line.
+role_flags() {
     (
         # shellcheck source=shell/lib/jvm-opts.sh
         . "$home/bin/lib/jvm-opts.sh"
         sidecar_jvm_opts "$1" "$home"
-        printf '%s\n' "${SIDECAR_JVM_OPTS[*]}" | sed "s#$home/##g"
+        printf '%s\n' "${SIDECAR_JVM_OPTS[@]}"
     )
+}
+
+# The same as one line, paths relative to the sidecar home, for the report.
+jvm_flags_of() {
+    role_flags "$1" | paste -sd' ' - | sed "s#$home/##g"
 }
 
 wait_port() {

@@ -92,16 +92,14 @@ final class FigureSections {
             {"helidon-c2", "Helidon server + client alone, C2"}, {"helidon", "Helidon server + client alone, C1"},
             {"v1-c2", "sidecar `/v1`, C2"}, {"v1", "sidecar `/v1`, C1 (shipped)"},
             {"v1-supervised", "sidecar `/v1` under its supervisor (`sidecarctl run`, as deployed), C1"}};
+        int failed = 0;
         for (String[] row : rows) {
+            failed += (int) results.series("fig1b." + row[0] + ".failed").stream().mapToDouble(Double::doubleValue).sum();
             md.append("| ").append(row[1]).append(" | ")
                     .append(Results.spread(results.series("fig1b." + row[0] + ".rps"), "req/s", 1, 0))
                     .append(" | ").append(Report.ms(Results.median(results.series("fig1b." + row[0] + ".p50_us")), 1000, 2))
                     .append(" | ").append(floorShare(row[0], "nginx", 100, " %"))
                     .append(" | ").append(floorShare(row[0], "v1", 1, "×")).append(" |\n");
-        }
-        int failed = 0;
-        for (String[] row : rows) {
-            failed += (int) results.series("fig1b." + row[0] + ".failed").stream().mapToDouble(Double::doubleValue).sum();
         }
         if (failed > 0) {
             md.append("**").append(failed).append(" replies failed the check** (see bench/out/logs/wrk.log).\n\n");
