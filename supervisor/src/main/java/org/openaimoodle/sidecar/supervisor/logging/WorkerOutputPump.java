@@ -95,14 +95,18 @@ public final class WorkerOutputPump implements Runnable {
             List<String> group = new ArrayList<>();
             group.add(next);
             long groupBytes = next.length();
-            // Only what is already buffered: waiting for more would delay every ordinary line.
-            while (group.size() < MAX_GROUP_LINES && groupBytes < MAX_GROUP_BYTES && reader.ready()) {
-                String line = readLine();
-                if (line == null) {
-                    break;
+            try {
+                // Only what is already buffered: waiting for more would delay every ordinary line.
+                while (group.size() < MAX_GROUP_LINES && groupBytes < MAX_GROUP_BYTES && reader.ready()) {
+                    String line = readLine();
+                    if (line == null) {
+                        break;
+                    }
+                    group.add(line);
+                    groupBytes += line.length();
                 }
-                group.add(line);
-                groupBytes += line.length();
+            } catch (RuntimeException | Error e) {
+                report(e); // the lines gathered so far are still written
             }
             write(group);
             next = readLine();

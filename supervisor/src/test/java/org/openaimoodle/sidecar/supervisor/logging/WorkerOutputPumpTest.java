@@ -158,6 +158,44 @@ class WorkerOutputPumpTest {
     }
 
     @Test
+    void aFailureWhileGatheringAGroupCostsNoLine() {
+        // One line per read; asking whether more is waiting fails once, as an OutOfMemoryError there would.
+        InputStream output = new InputStream() {
+            private final byte[][] chunks = {"INFO one\n".getBytes(StandardCharsets.UTF_8),
+                "INFO two\n".getBytes(StandardCharsets.UTF_8)};
+            private int next;
+            private boolean failed;
+
+            @Override
+            public int read() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) {
+                if (next == chunks.length) {
+                    return -1;
+                }
+                byte[] chunk = chunks[next++];
+                System.arraycopy(chunk, 0, buffer, offset, chunk.length);
+                return chunk.length;
+            }
+
+            @Override
+            public int available() {
+                if (!failed) {
+                    failed = true;
+                    throw new OutOfMemoryError("Java heap space");
+                }
+                return 0;
+            }
+        };
+        List<String> written = new ArrayList<>();
+        new WorkerOutputPump(output, (source, lines) -> written.add(source + " " + String.join("|", lines))).run();
+        assertEquals(List.of(OUT_OF_MEMORY, "worker INFO one", "worker INFO two"), written);
+    }
+
+    @Test
     void aLineThatCannotBeWrittenCostsThatLineOnly() {
         assertEquals(List.of("worker INFO one", OUT_OF_MEMORY, "worker INFO three"),
                 writtenWhenFailingOn("INFO one\nINFO two\nINFO three\n", "INFO two"));
